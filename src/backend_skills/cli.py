@@ -1,0 +1,273 @@
+"""The `backend-skills` command: list, decide, run, lint, doctor.
+
+Exit codes: 0 ok, 1 findings or failures, 2 bad input (a one-line error, no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import yaml
+
+from backend_skills.course_map import load_course_map
+from backend_skills.trees import (
+    TreeError,
+    UnknownChoice,
+    load_skill_tree,
+    parse_path,
+    render_ascii,
+    sync_skill_md,
+)
+
+
+class BadInput(Exception):
+    """Input the user can fix; printed as one line, exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line instead of usage + error
+        raise BadInput(message)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _build_parser()
+    try:
+        args = parser.parse_args(argv)
+        return args.handler(args)
+    except BadInput as exc:
+        print(f"backend-skills: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("backend-skills: interrupted", file=sys.stderr)
+        return 130
+
+
+def _build_parser() -> _Parser:
+    parser = _Parser(prog="backend-skills", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    listing = commands.add_parser("list", help="the skills, in course order")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=cmd_list)
+
+    decide = commands.add_parser("decide", help="walk a skill's decision tree")
+    decide.add_argument("skill")
+    decide.add_argument("--path", help='labels joined by " > ", e.g. "Rapid prototyping > Python"')
+    decide.add_argument("--json", action="store_true", help="print the leaf as JSON")
+    decide.add_argument("--tree", action="store_true", help="print the whole tree")
+    decide.add_argument("--sync", action="store_true",
+                        help="rewrite the tree block in the skill's SKILL.md from the YAML")
+    decide.set_defaults(handler=cmd_decide)
+
+    run = commands.add_parser("run", help="execute notebooks headless and write a report")
+    run.add_argument("skills", nargs="*", help="skills to run (default: the whole course)")
+    run.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE",
+                     help="override a notebook parameter (value parsed as YAML)")
+    run.add_argument("--build", default="build", help="output folder (default: build)")
+    run.add_argument("--jobs", type=int, default=1, help="notebooks run at once (default: 1)")
+    run.set_defaults(handler=cmd_run)
+
+    execute = commands.add_parser(
+        "execute", help="re-run notebooks in place so their stored outputs are fresh")
+    execute.add_argument("notebooks", nargs="*", help="notebook files (default: all)")
+    execute.set_defaults(handler=cmd_execute)
+
+    lint = commands.add_parser("lint", help="check skill folders and notebooks")
+    lint.add_argument("skills", nargs="*")
+    lint.add_argument("--json", action="store_true")
+    lint.set_defaults(handler=cmd_lint)
+
+    doctor = commands.add_parser("doctor", help="check this environment for the course")
+    doctor.add_argument("--json", action="store_true")
+    doctor.set_defaults(handler=cmd_doctor)
+    return parser
+
+
+def _known_skill(name: str) -> None:
+    skills = load_course_map().skills
+    if name not in skills:
+        raise BadInput(f"unknown skill {name!r} (known: {', '.join(skills)})")
+
+
+def cmd_list(args) -> int:
+    course = load_course_map()
+    rows = [
+        {"number": p.number, "skill": p.name, "phase": p.phase, "purpose": p.purpose,
+         "present": p.present, "notebooks": len(p.notebooks())}
+        for p in sorted(course.skills.values(), key=lambda p: p.number)
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=1))
+        return 0
+    for row in rows:
+        state = f"{row['notebooks']} notebooks" if row["present"] else "not built yet"
+        print(f"{row['number']:02d} {row['skill']:<22} {row['purpose']:<22} {state}")
+    return 0
+
+
+def _load_tree(skill: str):
+    _known_skill(skill)
+    try:
+        return load_skill_tree(skill)
+    except (FileNotFoundError, TreeError) as exc:
+        raise BadInput(str(exc)) from None
+
+
+def cmd_decide(args) -> int:
+    tree = _load_tree(args.skill)
+    if args.sync:
+        skill_md = tree.source.parent / "SKILL.md"
+        try:
+            skill_md.write_text(sync_skill_md(skill_md.read_text(encoding="utf-8"), tree))
+        except (OSError, TreeError) as exc:
+            raise BadInput(f"{skill_md}: {exc}") from None
+        print(f"updated {skill_md}")
+        return 0
+    if args.tree:
+        print(render_ascii(tree))
+        return 0
+    try:
+        if args.path is not None:
+            labels = parse_path(args.path)
+            leaf = tree.leaf(labels)
+        else:
+            labels, leaf = _ask(tree)
+    except UnknownChoice as exc:
+        raise BadInput(str(exc)) from None
+    if args.json:
+        print(json.dumps({
+            "skill": tree.skill, "path": [tree.walk(labels[: i + 1]).label for i in range(len(labels))],
+            "recommend": list(leaf.recommend), "why": leaf.why, "notes": list(leaf.notes),
+            "references": [f"skills/{tree.skill}/{ref}" for ref in leaf.references],
+            "notebook": leaf.notebook,
+        }, indent=1))
+        return 0
+    print(f"Recommendation: {' or '.join(leaf.recommend)}")
+    print(f"Why: {leaf.why}")
+    for note in leaf.notes:
+        print(f"  - {note}")
+    for ref in leaf.references:
+        print(f"Read: skills/{tree.skill}/{ref}")
+    if leaf.notebook:
+        print(f"Notebook: {leaf.notebook}")
+    return 0
+
+
+def _ask(tree):
+    """Ask each question in the terminal; numbers or labels are accepted."""
+    labels: list[str] = []
+    node = tree.root
+    while not node.is_leaf:
+        print(node.question, file=sys.stderr)
+        for number, child in enumerate(node.options, start=1):
+            print(f"  {number}. {child.label}", file=sys.stderr)
+        while True:
+            try:
+                answer = input("> ").strip()
+            except EOFError:
+                raise BadInput("no answer (input closed); pass --path to walk without prompts") from None
+            if answer.isdigit() and 1 <= int(answer) <= len(node.options):
+                child = node.options[int(answer) - 1]
+                break
+            try:
+                child = node.option(answer)
+                break
+            except UnknownChoice:
+                print(f"  choose 1-{len(node.options)} or type a label", file=sys.stderr)
+        labels.append(child.label)
+        node = child
+    return labels, node
+
+
+def _parameters(pairs: list[str]) -> dict:
+    parameters = {}
+    for pair in pairs:
+        name, sep, raw = pair.partition("=")
+        if not sep or not name.isidentifier():
+            raise BadInput(f"-p {pair!r}: expected NAME=VALUE")
+        try:
+            parameters[name] = yaml.safe_load(raw) if raw else ""
+        except yaml.YAMLError:
+            raise BadInput(f"-p {pair!r}: the value is not valid YAML") from None
+    return parameters
+
+
+def cmd_run(args) -> int:
+    from papermill.inspection import inspect_notebook
+
+    from backend_skills.course import discover, run_course
+
+    for skill in args.skills:
+        _known_skill(skill)
+    if args.jobs < 1:
+        raise BadInput(f"--jobs {args.jobs}: must be at least 1")
+    parameters = _parameters(args.parameter)
+    notebooks = discover(args.skills or None)
+    if not notebooks:
+        raise BadInput(f"no notebooks for {', '.join(args.skills) or 'the course'} yet")
+    declared = set().union(*(inspect_notebook(str(nb)).keys() for nb in notebooks))
+    unknown = sorted(set(parameters) - declared)
+    if unknown:
+        raise BadInput(f"unknown parameter(s) {', '.join(unknown)} "
+                       f"(these notebooks declare: {', '.join(sorted(declared))})")
+    build = Path(args.build)
+    runs = run_course(notebooks, build, parameters, jobs=args.jobs)
+    for run in runs:
+        mark = "pass" if run.passed else "FAIL"
+        print(f"{mark} {run.notebook}  {run.seconds:.1f} s  {run.peak_rss_mb:.0f} MB"
+              + (f"  {run.error}" if run.error else ""))
+    print(f"report: {build / 'report.md'}")
+    bad = [run for run in runs if run.error_name == "ParameterError"]
+    if bad:
+        raise BadInput(f"{bad[0].notebook}: {bad[0].error}")
+    failed = [run for run in runs if not run.passed or not run.within_budget]
+    return 1 if failed else 0
+
+
+def cmd_execute(args) -> int:
+    from backend_skills.course import discover, execute_in_place
+
+    notebooks = [Path(n) for n in args.notebooks] or discover()
+    for notebook in notebooks:
+        if notebook.suffix != ".ipynb" or not notebook.is_file():
+            raise BadInput(f"{notebook}: not a notebook file")
+    failed = 0
+    for notebook in notebooks:
+        try:
+            execute_in_place(notebook)
+            print(f"executed {notebook}")
+        except Exception as exc:  # report every notebook, then fail
+            failed += 1
+            print(f"FAIL {notebook}: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+    return 1 if failed else 0
+
+
+def cmd_lint(args) -> int:
+    from backend_skills.lint import lint
+
+    for skill in args.skills:
+        _known_skill(skill)
+    findings = lint(args.skills or None)
+    errors = [f for f in findings if f.severity == "error"]
+    if args.json:
+        print(json.dumps([f.__dict__ for f in findings], indent=1))
+    else:
+        for finding in findings:
+            print(finding)
+        print(f"{len(errors)} errors, {len(findings) - len(errors)} warnings")
+    return 1 if errors else 0
+
+
+def cmd_doctor(args) -> int:
+    from backend_skills.doctor import as_json, render, run_checks
+
+    checks = run_checks()
+    print(as_json(checks) if args.json else render(checks))
+    return 0 if all(check.ok for check in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""Serve an ASGI app for real on 127.0.0.1 from a notebook or a test, and stop it after.
+
+The server runs uvicorn in a background thread with its own event loop, so it works inside
+a Jupyter kernel whose main thread already runs a loop.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import uvicorn
+
+
+class ServedApp:
+    """`with ServedApp(app) as served: httpx.get(served.url + "/items")`."""
+
+    def __init__(self, app, *, host: str = "127.0.0.1", port: int = 0, startup_timeout: float = 15):
+        if host not in {"127.0.0.1", "localhost", "::1"}:
+            raise ValueError("the course serves on loopback only (127.0.0.1)")
+        self.config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="auto")
+        self.server = uvicorn.Server(self.config)
+        self.startup_timeout = startup_timeout
+        self.thread: threading.Thread | None = None
+        self.port: int | None = None
+
+    @property
+    def url(self) -> str:
+        if self.port is None:
+            raise RuntimeError("the server is not running")
+        return f"http://{self.config.host}:{self.port}"
+
+    def start(self) -> ServedApp:
+        self.thread = threading.Thread(target=self.server.run, name="uvicorn", daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + self.startup_timeout
+        while not self.server.started:
+            if not self.thread.is_alive():
+                raise RuntimeError("uvicorn stopped during start-up (is the port taken?)")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise TimeoutError(f"uvicorn did not start within {self.startup_timeout} s")
+            time.sleep(0.01)
+        # port=0 asks the OS for a free port; read back the one it gave.
+        self.port = self.server.servers[0].sockets[0].getsockname()[1]
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        if self.thread is not None:
+            self.thread.join(timeout=10)
+        self.port = None
+
+    def __enter__(self) -> ServedApp:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
