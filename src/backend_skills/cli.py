@@ -241,7 +241,9 @@ def cmd_execute(args) -> int:
             print(f"executed {notebook}")
         except Exception as exc:  # report every notebook, then fail
             failed += 1
-            print(f"FAIL {notebook}: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+            name = getattr(exc, "ename", type(exc).__name__)
+            value = getattr(exc, "evalue", str(exc).splitlines()[0])
+            print(f"FAIL {notebook}: {name}: {value}")
     return 1 if failed else 0
 
 
