@@ -112,6 +112,9 @@ def test_walk_sees_every_row_once(client, mode):
     assert table.page_number == math.ceil(len(ITEMS) / 5)
     assert not table.has_next
     assert table.requests == math.ceil(len(ITEMS) / 5) + 1  # the constructor loaded page 1 too
+    last = ids(table.rows)
+    table.next_page()  # at the end: no request, nothing changes
+    assert table.requests == math.ceil(len(ITEMS) / 5) + 1 and ids(table.rows) == last
 
 
 def test_offset_api_reports_total(client):
@@ -136,7 +139,10 @@ def test_previous_page_replays_the_position(client):
 
 def test_sort_and_filter_restart_at_page_one(client):
     table = PagedTable(
-        http_page_fetcher(client, "/items"), ["id"], page_size=5, sortable=["id", "name"],
+        http_page_fetcher(client, "/items"),
+        ["id"],
+        page_size=5,
+        sortable=["id", "name"],
         filters=["color"],
     )
     table.next_page()
@@ -174,7 +180,10 @@ def test_pages_raises_on_a_refused_request(client):
 
 def test_clicks_run_the_same_methods(client):
     table = PagedTable(
-        http_page_fetcher(client, "/items"), ["id"], page_size=5, sortable=["id", "name"],
+        http_page_fetcher(client, "/items"),
+        ["id"],
+        page_size=5,
+        sortable=["id", "name"],
         filters=["color"],
     )
     assert table._prev.disabled and not table._next.disabled
@@ -219,8 +228,12 @@ def test_form_from_model_reads_kinds_and_requiredness():
     form = RecordForm.from_model(Person, submit=lambda values: None)
     kinds = {name: f.kind for name, f in form.fields.items()}
     assert kinds == {
-        "name": "text", "age": "integer", "newsletter": "boolean", "password": "password",
-        "tags": "json", "nickname": "text",
+        "name": "text",
+        "age": "integer",
+        "newsletter": "boolean",
+        "password": "password",
+        "tags": "json",
+        "nickname": "text",
     }
     assert form.fields["name"].label == "Full name" and form.fields["name"].required
     assert not form.fields["nickname"].required
@@ -231,7 +244,11 @@ def test_form_submit_valid_then_duplicate_then_invalid(client):
     before = len(client.get("/people").json())
     form.fill(name="Ada", age="36", password="s3cret", tags=["x"])
     assert form.values() == {
-        "name": "Ada", "age": 36, "newsletter": False, "password": "s3cret", "tags": ["x"]
+        "name": "Ada",
+        "age": 36,
+        "newsletter": False,
+        "password": "s3cret",
+        "tags": ["x"],
     }
     result = form.submit()
     assert result.status == 201 and form.ok and form.errors == {}

@@ -1,4 +1,4 @@
-"""The `backend-skills` command: list, decide, run, lint, doctor.
+"""The `backend-skills` command: list, decide, run, execute, lint, ask, package, doctor.
 
 Exit codes: 0 ok, 1 findings or failures, 2 bad input (a one-line error, no traceback).
 """
@@ -79,6 +79,18 @@ def _build_parser() -> _Parser:
     lint.add_argument("skills", nargs="*")
     lint.add_argument("--json", action="store_true")
     lint.set_defaults(handler=cmd_lint)
+
+    ask = commands.add_parser("ask", help="search the skills library (full text, ranked)")
+    ask.add_argument("question")
+    ask.add_argument("--skill", help="only this skill")
+    ask.add_argument("--limit", type=int, default=5)
+    ask.add_argument("--json", action="store_true")
+    ask.set_defaults(handler=cmd_ask)
+
+    package = commands.add_parser("package", help="zip skill folders for upload (lint first)")
+    package.add_argument("skills", nargs="*", help="skills to package (default: all present)")
+    package.add_argument("--out", default="build/skills", help="output folder")
+    package.set_defaults(handler=cmd_package)
 
     doctor = commands.add_parser("doctor", help="check this environment for the course")
     doctor.add_argument("--json", action="store_true")
@@ -261,6 +273,43 @@ def cmd_lint(args) -> int:
             print(finding)
         print(f"{len(errors)} errors, {len(findings) - len(errors)} warnings")
     return 1 if errors else 0
+
+
+def cmd_ask(args) -> int:
+    from backend_skills.ask import ask
+
+    if args.skill:
+        _known_skill(args.skill)
+    if not 1 <= args.limit <= 50:
+        raise BadInput(f"--limit {args.limit}: must be 1..50")
+    try:
+        hits = ask(args.question, limit=args.limit, skill=args.skill)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+    if args.json:
+        print(json.dumps([{"skill": h.section.skill, "section": h.section.heading,
+                           "link": h.section.anchor, "score": round(h.score, 3),
+                           "snippet": h.snippet} for h in hits], indent=1))
+    else:
+        for hit in hits:
+            print(f"{hit.section.anchor}\n    {hit.section.heading}: {hit.snippet}")
+        if not hits:
+            print("no section matches", file=sys.stderr)
+    return 0 if hits else 1
+
+
+def cmd_package(args) -> int:
+    from backend_skills.package import PackageError, package_skill
+
+    for skill in args.skills:
+        _known_skill(skill)
+    names = args.skills or [p.name for p in load_course_map().skills.values() if p.present]
+    for name in names:
+        try:
+            print(package_skill(name, Path(args.out)))
+        except PackageError as exc:
+            raise BadInput(str(exc)) from None
+    return 0
 
 
 def cmd_doctor(args) -> int:

@@ -265,7 +265,7 @@ class PagedTable:
         return self
 
     def next_page(self) -> PagedTable:
-        if True:
+        if self.has_next:
             self._load([*self._positions, self.page.next_position], self.query)
         return self
 
