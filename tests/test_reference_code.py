@@ -100,7 +100,7 @@ def file_id(path: Path) -> str:
 # exec()s them in one module namespace registered as __main__ (so classes defined in
 # blocks get a real module, which pydantic/SQLModel need to resolve annotations).
 RUNNER = textwrap.dedent(
-    '''
+    """
     import json, linecache, sys, traceback, types, warnings
 
     # A deprecated API used by the reference itself (warning attributed to __main__) fails.
@@ -123,7 +123,7 @@ RUNNER = textwrap.dedent(
             sys.stderr.flush()
             sys.exit(1)
         print(f"ok {filename}", flush=True)
-    '''
+    """
 )
 
 
@@ -144,10 +144,18 @@ def run_blocks(label: str, blocks: list[Block], workdir: Path) -> subprocess.Com
     return subprocess.run(
         [sys.executable, str(runner), str(data)],
         cwd=workdir,
+        stdin=subprocess.DEVNULL,  # a block waiting for input fails instead of hanging
         capture_output=True,
         text=True,
         timeout=TIMEOUT_SECONDS,
     )
+
+
+def _text(output: str | bytes | None) -> str:
+    # TimeoutExpired carries bytes even when the run was started with text=True.
+    if isinstance(output, bytes):
+        return output.decode("utf-8", "replace")
+    return output or ""
 
 
 def _files_with_python() -> list[Path]:
@@ -167,13 +175,13 @@ def test_reference_python_blocks_run(path: Path, tmp_path: Path) -> None:
     try:
         blocks = python_blocks(path.read_text(encoding="utf-8"))
     except MalformedFence as error:
-        pytest.fail(f"{label}: {error}")
+        pytest.fail(f"{label}: {error}", pytrace=False)
     try:
         result = run_blocks(label, blocks, tmp_path)
     except subprocess.TimeoutExpired as error:
         pytest.fail(
             f"{label}: blocks did not finish within {TIMEOUT_SECONDS} s\n"
-            f"--- stdout ---\n{error.stdout or ''}\n--- stderr ---\n{error.stderr or ''}",
+            f"--- stdout ---\n{_text(error.stdout)}\n--- stderr ---\n{_text(error.stderr)}",
             pytrace=False,
         )
     if result.returncode != 0:
