@@ -89,11 +89,13 @@ def python_blocks(text: str) -> list[Block]:
 
 
 def reference_files() -> list[Path]:
-    return sorted(ROOT.glob("skills/*/references/*.md"))
+    """Each skill's references and its SKILL.md: code shown to a reader is code under test."""
+    return sorted([*ROOT.glob("skills/*/references/*.md"), *ROOT.glob("skills/*/SKILL.md")])
 
 
 def file_id(path: Path) -> str:
-    return f"{path.parent.parent.name}/{path.name}"
+    skill = path.parent if path.name == "SKILL.md" else path.parent.parent
+    return f"{skill.name}/{path.name}"
 
 
 # The runner executes in the subprocess. It reads the blocks from a JSON file and
