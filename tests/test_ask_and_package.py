@@ -20,8 +20,10 @@ def test_ask_ranks_the_section_that_answers():
 
 
 def test_ask_filters_by_skill_and_survives_fts_syntax():
-    assert all(h.section.skill == "databases-relational"
-               for h in ask("keyset pagination cursor", skill="databases-relational"))
+    assert all(
+        h.section.skill == "databases-relational"
+        for h in ask("keyset pagination cursor", skill="databases-relational")
+    )
     ask('") OR body MATCH "x', limit=2)  # quoted per word: never FTS5 syntax
     assert to_match_query('say "hi"') == '"say" OR "hi"'
     with pytest.raises(ValueError):
@@ -30,8 +32,13 @@ def test_ask_filters_by_skill_and_survives_fts_syntax():
 
 def test_ask_cli_exit_codes():
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "backend_skills.cli", "ask", *args],
-                              capture_output=True, text=True, timeout=60)
+        return subprocess.run(
+            [sys.executable, "-m", "backend_skills.cli", "ask", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
     assert run("alembic autogenerate").returncode == 0
     assert run("zzzqqqxxyy").returncode == 1
     bad = run("...")

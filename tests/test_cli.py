@@ -12,17 +12,26 @@ from backend_skills.cli import main
 
 
 def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "backend_skills.cli", *args], input=stdin,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "backend_skills.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_decide_by_path_recommends_sqlmodel_as_json():
-    result = run_cli("decide", "databases-relational", "--path", "Rapid prototyping > Python", "--json")
+    result = run_cli(
+        "decide", "databases-relational", "--path", "Rapid prototyping > Python", "--json"
+    )
     assert result.returncode == 0, result.stderr
     leaf = json.loads(result.stdout)
     assert leaf["recommend"] == ["SQLModel"]
     assert leaf["path"] == ["Rapid prototyping", "Python"]
-    assert all(ref.startswith("skills/databases-relational/references/") for ref in leaf["references"])
+    assert all(
+        ref.startswith("skills/databases-relational/references/") for ref in leaf["references"]
+    )
 
 
 def test_decide_asks_in_the_terminal():
@@ -41,15 +50,24 @@ def test_decide_prints_the_tree(capsys):
     ("args", "stdin", "message"),
     [
         (["decide", "no-such-skill"], None, "unknown skill 'no-such-skill'"),
-        (["decide", "databases-relational", "--path", "Rapid prototyping > Cobol"], None,
-         "'Cobol' is not an option"),
-        (["decide", "databases-relational", "--path", "Rapid prototyping"], None,
-         "stops at a question"),
+        (
+            ["decide", "databases-relational", "--path", "Rapid prototyping > Cobol"],
+            None,
+            "'Cobol' is not an option",
+        ),
+        (
+            ["decide", "databases-relational", "--path", "Rapid prototyping"],
+            None,
+            "stops at a question",
+        ),
         (["decide", "databases-relational"], "", "no answer (input closed)"),
         (["lint", "no-such-skill"], None, "unknown skill"),
         (["run", "no-such-skill"], None, "unknown skill"),
-        (["run", "databases-relational", "-p", "NO_SUCH_PARAMETER=1"], None,
-         "unknown parameter(s) NO_SUCH_PARAMETER"),
+        (
+            ["run", "databases-relational", "-p", "NO_SUCH_PARAMETER=1"],
+            None,
+            "unknown parameter(s) NO_SUCH_PARAMETER",
+        ),
         (["run", "-p", "oops"], None, "expected NAME=VALUE"),
         (["frobnicate"], None, "invalid choice"),
         ([], None, "required"),
@@ -78,8 +96,16 @@ def test_lint_is_clean_for_the_whole_course():
 
 @pytest.mark.notebook
 def test_run_with_an_unknown_engine_url_is_a_one_line_error(tmp_path):
-    result = run_cli("run", "databases-relational", "-p", "DATABASE_URL=oracle://scott@db/x",
-                     "--build", str(tmp_path), "--jobs", "2")
+    result = run_cli(
+        "run",
+        "databases-relational",
+        "-p",
+        "DATABASE_URL=oracle://scott@db/x",
+        "--build",
+        str(tmp_path),
+        "--jobs",
+        "2",
+    )
     assert result.returncode == 2, result.stdout + result.stderr
     last = result.stderr.strip().splitlines()[-1]
     assert "ParameterError: DATABASE_URL: unknown engine 'oracle'" in last

@@ -15,7 +15,9 @@ SEED = repo_root().parent / "shared" / "seed" / "backend-skills-research.md"
 def test_frontend_mapping_names_known_skills():
     course = load_course_map()
     assert len(course.skills) == 12
-    assert [p.number for p in sorted(course.skills.values(), key=lambda p: p.number)] == list(range(1, 13))
+    assert [p.number for p in sorted(course.skills.values(), key=lambda p: p.number)] == list(
+        range(1, 13)
+    )
     for mapping in course.frontends.values():
         for skill in (*mapping["primary"], *mapping["secondary"]):
             assert skill in course.skills

@@ -16,8 +16,11 @@ from backend_skills.shop import Order, OrderItem, create_shop, make_engine
 
 
 def test_same_seed_same_rows_other_seed_other_rows():
-    first, again, other = shop_rows(seed=3, customers=20, orders=50), shop_rows(
-        seed=3, customers=20, orders=50), shop_rows(seed=4, customers=20, orders=50)
+    first, again, other = (
+        shop_rows(seed=3, customers=20, orders=50),
+        shop_rows(seed=3, customers=20, orders=50),
+        shop_rows(seed=4, customers=20, orders=50),
+    )
     assert first == again
     assert first["orders"] != other["orders"]
     assert len(first["customer"]) == 20 and len(first["orders"]) == 50
@@ -30,10 +33,16 @@ def test_generator_rejects_bad_sizes_and_its_cli_says_so_in_one_line():
     with pytest.raises(ValueError):
         generator("shop").generate(customers=0)
     script = data_dir() / "generators" / "shop.py"
-    bad = subprocess.run([sys.executable, script, "--customers", "0"], capture_output=True, text=True)
+    bad = subprocess.run(
+        [sys.executable, script, "--customers", "0"], capture_output=True, text=True
+    )
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
-    good = subprocess.run([sys.executable, script, "--customers", "3", "--orders", "4"],
-                          capture_output=True, text=True, check=True)
+    good = subprocess.run(
+        [sys.executable, script, "--customers", "3", "--orders", "4"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert len(json.loads(good.stdout)["orders"]) == 4
 
 
@@ -44,8 +53,14 @@ def test_create_shop_loads_rows_and_enforces_constraints(tmp_path):
         assert connection.scalar(select(func.count()).select_from(Order)) == counts["orders"] == 30
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     with pytest.raises(IntegrityError), engine.begin() as connection:
-        connection.execute(OrderItem.__table__.insert().values(
-            order_id=1, product_id=1, quantity=0, unit_price_cents=100))
+        connection.execute(
+            OrderItem.__table__.insert().values(
+                order_id=1, product_id=1, quantity=0, unit_price_cents=100
+            )
+        )
     with pytest.raises(IntegrityError), engine.begin() as connection:  # foreign keys are on
-        connection.execute(OrderItem.__table__.insert().values(
-            order_id=999_999, product_id=1, quantity=1, unit_price_cents=100))
+        connection.execute(
+            OrderItem.__table__.insert().values(
+                order_id=999_999, product_id=1, quantity=1, unit_price_cents=100
+            )
+        )

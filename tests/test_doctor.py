@@ -12,13 +12,22 @@ from backend_skills.paths import repo_root
 
 
 def test_doctor_is_green_here():
-    result = subprocess.run([sys.executable, "-m", "backend_skills.cli", "doctor", "--json"],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "backend_skills.cli", "doctor", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     report = json.loads(result.stdout)
     assert result.returncode == 0 and report["ok"], [c for c in report["checks"] if not c["ok"]]
     names = {c["name"] for c in report["checks"]}
-    assert {"python", "lab extension for ipywidgets", "lab extension for plotly",
-            "DuckDB extension autoinstall off", "kernel network guard"} <= names
+    assert {
+        "python",
+        "lab extension for ipywidgets",
+        "lab extension for plotly",
+        "DuckDB extension autoinstall off",
+        "kernel network guard",
+    } <= names
 
 
 def test_lab_config_check_fails_when_news_is_on(tmp_path):

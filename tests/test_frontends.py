@@ -50,6 +50,7 @@ class Person(BaseModel):
     password: SecretStr
     tags: list[str] = []
     nickname: str | None = None
+    team: Literal["red", "blue"] | None = None
 
 
 def make_app() -> FastAPI:
@@ -234,7 +235,14 @@ def test_form_from_model_reads_kinds_and_requiredness():
         "password": "password",
         "tags": "json",
         "nickname": "text",
+        "team": "choice",
     }
+    assert form.fields["team"].options == ("red", "blue")
+    assert form._inputs["team"].options == ("", "red", "blue")
+    with pytest.raises(ValueError, match="red, blue"):
+        form.fill(team="green")  # a dropdown cannot hold a value it does not offer
+    form.fill(team="blue")
+    assert form.values()["team"] == "blue"
     assert form.fields["name"].label == "Full name" and form.fields["name"].required
     assert not form.fields["nickname"].required
 
@@ -282,3 +290,13 @@ def test_form_button_shows_transport_errors_instead_of_raising():
     form._button.click()
     assert form.errors == {"": "ConnectError: connection refused"}
     assert "connection refused" in form._status.value
+
+
+def test_close_closes_every_widget(client):
+    table = PagedTable(http_page_fetcher(client, "/items"), ["id"], page_size=5, filters=["color"])
+    form = RecordForm([FormField("title")], submit=lambda values: None)
+    inner = [table._next, table._filter_inputs["color"], form._button, *form._inputs.values()]
+    assert all(w.comm is not None for w in inner)
+    table.close()
+    form.close()
+    assert all(w.comm is None for w in [table.view, form.view, *inner])

@@ -1,4 +1,4 @@
-"""The shipped JupyterLab config: a real server started with it fetches no news and checks no updates."""
+"""The shipped JupyterLab config: a real server started with it fetches no news, no updates."""
 
 from __future__ import annotations
 
@@ -24,11 +24,20 @@ def free_port() -> int:
 @pytest.fixture
 def lab(tmp_path):
     root, port, token = repo_root(), free_port(), "course-test"
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(root / "jupyter"),
-           "JUPYTERLAB_SETTINGS_DIR": str(root / "jupyter" / "lab" / "user-settings"),
-           "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces")}
-    command = [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", f"--port={port}",
-               f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"]
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(root / "jupyter"),
+        "JUPYTERLAB_SETTINGS_DIR": str(root / "jupyter" / "lab" / "user-settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
+    }
+    command = [
+        str(Path(sys.executable).parent / "jupyter"),
+        "lab",
+        "--no-browser",
+        f"--port={port}",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+    ]
     if os.geteuid() == 0:
         command.append("--allow-root")
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -45,24 +45,42 @@ def test_the_copy_is_clean(skill):
 @pytest.mark.parametrize(
     ("breakage", "expected"),
     [
-        (lambda s: edit(s / "SKILL.md", "name: databases-relational", "name: Databases_Relational"),
-         "must equal the folder name"),
-        (lambda s: edit(s / "SKILL.md", "---\n", "---\nversion: 1\n"), "key(s) not allowed: version"),
+        (
+            lambda s: edit(
+                s / "SKILL.md", "name: databases-relational", "name: Databases_Relational"
+            ),
+            "must equal the folder name",
+        ),
+        (
+            lambda s: edit(s / "SKILL.md", "---\n", "---\nversion: 1\n"),
+            "key(s) not allowed: version",
+        ),
         (lambda s: edit(s / "SKILL.md", "description: ", "description: Uses <b> "), "< or >"),
-        (lambda s: edit(s / "SKILL.md", "## ", "See [gone](references/gone.md).\n\n## "),
-         "cites 'references/gone.md'"),
-        (lambda s: (s / "SKILL.md").write_text((s / "SKILL.md").read_text() + "line\n" * 500),
-         "body has"),
-        (lambda s: edit(s / "SKILL.md", "SQLModel", "SQLModal"), "decision-tree block differs"),
+        (
+            lambda s: edit(s / "SKILL.md", "## ", "See [gone](references/gone.md).\n\n## "),
+            "cites 'references/gone.md'",
+        ),
+        (
+            lambda s: (s / "SKILL.md").write_text((s / "SKILL.md").read_text() + "line\n" * 500),
+            "body has",
+        ),
+        (lambda s: edit(s / "SKILL.md", "└─ SQLModel", "└─ SQLModal"), "decision-tree block differs"),
         (lambda s: edit(s / "decision-tree.yaml", "why:", "colour: red\n    why:"), "unknown key"),
         (lambda s: (s / "references" / "mysql.md").unlink(), "references/mysql.md: error: missing"),
-        (lambda s: (s / "references" / "mysql.md").write_text("# MySQL\n\nTODO\n"),
-         "looks like a stub"),
-        (lambda s: edit(s / "references" / "sqlite.md", "## Contents", "## Overview"),
-         "no table of contents"),
-        (lambda s: (s / "scripts" / "validate_schema.py").write_text(
-            (s / "scripts" / "validate_schema.py").read_text() + "\nimport backend_skills\n"),
-         "imports backend_skills"),
+        (
+            lambda s: (s / "references" / "mysql.md").write_text("# MySQL\n\nTODO\n"),
+            "looks like a stub",
+        ),
+        (
+            lambda s: edit(s / "references" / "sqlite.md", "## Contents", "## Overview"),
+            "no table of contents",
+        ),
+        (
+            lambda s: (s / "scripts" / "validate_schema.py").write_text(
+                (s / "scripts" / "validate_schema.py").read_text() + "\nimport backend_skills\n"
+            ),
+            "imports backend_skills",
+        ),
         (lambda s: shutil.rmtree(s / "examples" / "python-sqlalchemy" / "tests"), "has no tests"),
     ],
 )
@@ -80,22 +98,39 @@ def test_pending_items_are_warnings_not_errors():
 def test_notebook_rules(tmp_path):
     notebook = {
         "cells": [
-            {"cell_type": "code", "execution_count": 2, "metadata": {"tags": ["parameters"]},
-             "outputs": [], "source": "X = 1"},
-            {"cell_type": "code", "execution_count": 1, "metadata": {"tags": ["parameters"]},
-             "outputs": [{"output_type": "error", "ename": "ValueError", "evalue": "",
-                          "traceback": []}], "source": "Y = 2"},
+            {
+                "cell_type": "code",
+                "execution_count": 2,
+                "metadata": {"tags": ["parameters"]},
+                "outputs": [],
+                "source": "X = 1",
+            },
+            {
+                "cell_type": "code",
+                "execution_count": 1,
+                "metadata": {"tags": ["parameters"]},
+                "outputs": [
+                    {"output_type": "error", "ename": "ValueError", "evalue": "", "traceback": []}
+                ],
+                "source": "Y = 2",
+            },
         ],
         "metadata": {"kernelspec": {"name": "other"}},
-        "nbformat": 4, "nbformat_minor": 5,
+        "nbformat": 4,
+        "nbformat_minor": 5,
     }
     path = tmp_path / "bad.ipynb"
     path.write_text(json.dumps(notebook))
     out = _Collector()
     lint_notebook(path, out)
     text = "\n".join(str(f) for f in out.findings)
-    for expected in ["kernelspec 'other'", "2 cells tagged 'parameters'", "one top-to-bottom run",
-                     "stored output has an error", "lacks second_parameters"]:
+    for expected in [
+        "kernelspec 'other'",
+        "2 cells tagged 'parameters'",
+        "one top-to-bottom run",
+        "stored output has an error",
+        "lacks second_parameters",
+    ]:
         assert expected in text
 
 
@@ -106,7 +141,13 @@ def test_the_course_lints_clean():
 
 @pytest.mark.parametrize("skill", [p.name for p in load_course_map().skills.values() if p.present])
 def test_agentskills_reference_validator_passes(skill):
-    validator = shutil.which("agentskills") or str(Path(__import__("sys").executable).parent / "agentskills")
-    result = subprocess.run([validator, "validate", str(skills_dir() / skill)],
-                            capture_output=True, text=True, timeout=60)
+    validator = shutil.which("agentskills") or str(
+        Path(__import__("sys").executable).parent / "agentskills"
+    )
+    result = subprocess.run(
+        [validator, "validate", str(skills_dir() / skill)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -34,8 +34,13 @@ PROBE = textwrap.dedent("""
 
 def test_guard_allows_loopback_and_blocks_the_rest(tmp_path):
     env = netguard.kernel_environment(tmp_path)
-    result = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True,
-                            env={**__import__("os").environ, **env}, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, **env},
+        timeout=60,
+    )
     assert result.stdout.strip() == (
         "loopback ok;blocked 192.0.2.1;blocked 10.1.2.3;lookup blocked"
     ), result.stderr

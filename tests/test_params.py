@@ -23,7 +23,10 @@ def test_each_run_gets_a_new_empty_work_dir(tmp_path):
 
 def test_database_url(tmp_path):
     assert database_url("", tmp_path).database == str(tmp_path / "course.db")
-    assert database_url("postgresql+psycopg://u@localhost/db", tmp_path).get_backend_name() == "postgresql"
+    assert (
+        database_url("postgresql+psycopg://u@localhost/db", tmp_path).get_backend_name()
+        == "postgresql"
+    )
     with pytest.raises(ParameterError, match="unknown engine 'oracle'"):
         database_url("oracle://scott@db/x", tmp_path)
     with pytest.raises(ParameterError, match="not a database URL"):

@@ -60,22 +60,38 @@ def test_loads_walks_case_insensitively_and_renders(tmp_path):
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        (GOOD.replace("why: Because.", "why: Because.\n        colour: red"),
-         "options[0] 'Left': unknown key(s) colour"),
-        (GOOD.replace("question: How far?", "question: How far?\n        recommend: [X]"),
-         "options[1] 'Right': a node has either recommend (a leaf) or options"),
-        (GOOD.replace("references/a.md", "references/missing.md"),
-         "options[0] 'Left': reference 'references/missing.md' does not exist"),
-        (GOOD.replace("label: Right", "label: left"),
-         "options[1] 'left': duplicate label (same as options[0])"),
-        (GOOD.replace("skill: demo-skill", "skill: other"),
-         "skill: 'other' must equal the folder name 'demo-skill'"),
-        (GOOD.replace("label: Near", "label: Near > Far"),
-         "options[1] 'Right' > options[0] 'Near > Far': a label cannot contain '>'"),
-        (GOOD.replace("            why: Close by.\n", ""),
-         "options[1] 'Right' > options[0] 'Near': missing why"),
-        (GOOD.replace("        recommend: [Alpha]\n", ""),
-         "options[0] 'Left': a node needs recommend (a leaf) or question + options"),
+        (
+            GOOD.replace("why: Because.", "why: Because.\n        colour: red"),
+            "options[0] 'Left': unknown key(s) colour",
+        ),
+        (
+            GOOD.replace("question: How far?", "question: How far?\n        recommend: [X]"),
+            "options[1] 'Right': a node has either recommend (a leaf) or options",
+        ),
+        (
+            GOOD.replace("references/a.md", "references/missing.md"),
+            "options[0] 'Left': reference 'references/missing.md' does not exist",
+        ),
+        (
+            GOOD.replace("label: Right", "label: left"),
+            "options[1] 'left': duplicate label (same as options[0])",
+        ),
+        (
+            GOOD.replace("skill: demo-skill", "skill: other"),
+            "skill: 'other' must equal the folder name 'demo-skill'",
+        ),
+        (
+            GOOD.replace("label: Near", "label: Near > Far"),
+            "options[1] 'Right' > options[0] 'Near > Far': a label cannot contain '>'",
+        ),
+        (
+            GOOD.replace("            why: Close by.\n", ""),
+            "options[1] 'Right' > options[0] 'Near': missing why",
+        ),
+        (
+            GOOD.replace("        recommend: [Alpha]\n", ""),
+            "options[0] 'Left': a node needs recommend (a leaf) or question + options",
+        ),
     ],
 )
 def test_errors_name_the_file_and_the_path_inside_the_tree(tmp_path, body, expected):

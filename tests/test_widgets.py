@@ -26,7 +26,9 @@ def test_choose_back_reset_and_recommendation():
 
 def test_clicking_buttons_runs_the_same_logic():
     walker = DecisionTreeWalker("databases-relational")
-    first = next(b for b in walker._choices.children if b.description == "Embedded / edge deployment")
+    first = next(
+        b for b in walker._choices.children if b.description == "Embedded / edge deployment"
+    )
     first.click()
     assert walker.recommendation.recommend[0] == "SQLite"
     walker._back_button.click()

@@ -47,8 +47,11 @@ def sections(root: Path | None = None) -> list[Section]:
     root = root or skills_dir()
     found = []
     for skill_dir in sorted(p for p in root.iterdir() if (p / "SKILL.md").is_file()):
-        files = [skill_dir / "SKILL.md", skill_dir / "init.md",
-                 *sorted((skill_dir / "references").glob("*.md"))]
+        files = [
+            skill_dir / "SKILL.md",
+            skill_dir / "init.md",
+            *sorted((skill_dir / "references").glob("*.md")),
+        ]
         for file in (f for f in files if f.is_file()):
             found += split_sections(skill_dir.name, file)
     return found
@@ -67,7 +70,7 @@ def split_sections(skill: str, file: Path) -> list[Section]:
     result = []
     for index, mark in enumerate(marks):
         end = marks[index + 1].start() if index + 1 < len(marks) else len(text)
-        body = text[mark.end():end].strip()
+        body = text[mark.end() : end].strip()
         if body:
             result.append(Section(skill, shown, mark.group(2), body))
     return result
@@ -108,4 +111,6 @@ def ask(question: str, *, limit: int = 5, skill: str | None = None) -> list[Hit]
     rows = connection.execute(sql, arguments).fetchall()
     connection.close()
     # rowids are 1-based insertion order; bm25 is lower-is-better, so flip its sign.
-    return [Hit(found[rowid - 1], -score, " ".join(snippet.split())) for rowid, score, snippet in rows]
+    return [
+        Hit(found[rowid - 1], -score, " ".join(snippet.split())) for rowid, score, snippet in rows
+    ]

@@ -58,20 +58,30 @@ def _build_parser() -> _Parser:
     decide.add_argument("--path", help='labels joined by " > ", e.g. "Rapid prototyping > Python"')
     decide.add_argument("--json", action="store_true", help="print the leaf as JSON")
     decide.add_argument("--tree", action="store_true", help="print the whole tree")
-    decide.add_argument("--sync", action="store_true",
-                        help="rewrite the tree block in the skill's SKILL.md from the YAML")
+    decide.add_argument(
+        "--sync",
+        action="store_true",
+        help="rewrite the tree block in the skill's SKILL.md from the YAML",
+    )
     decide.set_defaults(handler=cmd_decide)
 
     run = commands.add_parser("run", help="execute notebooks headless and write a report")
     run.add_argument("skills", nargs="*", help="skills to run (default: the whole course)")
-    run.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE",
-                     help="override a notebook parameter (value parsed as YAML)")
+    run.add_argument(
+        "-p",
+        "--parameter",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a notebook parameter (value parsed as YAML)",
+    )
     run.add_argument("--build", default="build", help="output folder (default: build)")
     run.add_argument("--jobs", type=int, default=1, help="notebooks run at once (default: 1)")
     run.set_defaults(handler=cmd_run)
 
     execute = commands.add_parser(
-        "execute", help="re-run notebooks in place so their stored outputs are fresh")
+        "execute", help="re-run notebooks in place so their stored outputs are fresh"
+    )
     execute.add_argument("notebooks", nargs="*", help="notebook files (default: all)")
     execute.set_defaults(handler=cmd_execute)
 
@@ -107,8 +117,14 @@ def _known_skill(name: str) -> None:
 def cmd_list(args) -> int:
     course = load_course_map()
     rows = [
-        {"number": p.number, "skill": p.name, "phase": p.phase, "purpose": p.purpose,
-         "present": p.present, "notebooks": len(p.notebooks())}
+        {
+            "number": p.number,
+            "skill": p.name,
+            "phase": p.phase,
+            "purpose": p.purpose,
+            "present": p.present,
+            "notebooks": len(p.notebooks()),
+        }
         for p in sorted(course.skills.values(), key=lambda p: p.number)
     ]
     if args.json:
@@ -150,12 +166,20 @@ def cmd_decide(args) -> int:
     except UnknownChoice as exc:
         raise BadInput(str(exc)) from None
     if args.json:
-        print(json.dumps({
-            "skill": tree.skill, "path": [tree.walk(labels[: i + 1]).label for i in range(len(labels))],
-            "recommend": list(leaf.recommend), "why": leaf.why, "notes": list(leaf.notes),
-            "references": [f"skills/{tree.skill}/{ref}" for ref in leaf.references],
-            "notebook": leaf.notebook,
-        }, indent=1))
+        print(
+            json.dumps(
+                {
+                    "skill": tree.skill,
+                    "path": [tree.walk(labels[: i + 1]).label for i in range(len(labels))],
+                    "recommend": list(leaf.recommend),
+                    "why": leaf.why,
+                    "notes": list(leaf.notes),
+                    "references": [f"skills/{tree.skill}/{ref}" for ref in leaf.references],
+                    "notebook": leaf.notebook,
+                },
+                indent=1,
+            )
+        )
         return 0
     print(f"Recommendation: {' or '.join(leaf.recommend)}")
     print(f"Why: {leaf.why}")
@@ -180,7 +204,9 @@ def _ask(tree):
             try:
                 answer = input("> ").strip()
             except EOFError:
-                raise BadInput("no answer (input closed); pass --path to walk without prompts") from None
+                raise BadInput(
+                    "no answer (input closed); pass --path to walk without prompts"
+                ) from None
             if answer.isdigit() and 1 <= int(answer) <= len(node.options):
                 child = node.options[int(answer) - 1]
                 break
@@ -223,14 +249,18 @@ def cmd_run(args) -> int:
     declared = set().union(*(inspect_notebook(str(nb)).keys() for nb in notebooks))
     unknown = sorted(set(parameters) - declared)
     if unknown:
-        raise BadInput(f"unknown parameter(s) {', '.join(unknown)} "
-                       f"(these notebooks declare: {', '.join(sorted(declared))})")
+        raise BadInput(
+            f"unknown parameter(s) {', '.join(unknown)} "
+            f"(these notebooks declare: {', '.join(sorted(declared))})"
+        )
     build = Path(args.build)
     runs = run_course(notebooks, build, parameters, jobs=args.jobs)
     for run in runs:
         mark = "pass" if run.passed else "FAIL"
-        print(f"{mark} {run.notebook}  {run.seconds:.1f} s  {run.peak_rss_mb:.0f} MB"
-              + (f"  {run.error}" if run.error else ""))
+        print(
+            f"{mark} {run.notebook}  {run.seconds:.1f} s  {run.peak_rss_mb:.0f} MB"
+            + (f"  {run.error}" if run.error else "")
+        )
     print(f"report: {build / 'report.md'}")
     bad = [run for run in runs if run.error_name == "ParameterError"]
     if bad:
@@ -287,9 +317,21 @@ def cmd_ask(args) -> int:
     except ValueError as exc:
         raise BadInput(str(exc)) from None
     if args.json:
-        print(json.dumps([{"skill": h.section.skill, "section": h.section.heading,
-                           "link": h.section.anchor, "score": round(h.score, 3),
-                           "snippet": h.snippet} for h in hits], indent=1))
+        print(
+            json.dumps(
+                [
+                    {
+                        "skill": h.section.skill,
+                        "section": h.section.heading,
+                        "link": h.section.anchor,
+                        "score": round(h.score, 3),
+                        "snippet": h.snippet,
+                    }
+                    for h in hits
+                ],
+                indent=1,
+            )
+        )
     else:
         for hit in hits:
             print(f"{hit.section.anchor}\n    {hit.section.heading}: {hit.snippet}")

@@ -69,16 +69,27 @@ def execute(
     output.parent.mkdir(parents=True, exist_ok=True)
     guard = netguard.kernel_environment(output.parent / f".{output.stem}.netguard")
     env = {**os.environ, **guard, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-    command = [sys.executable, "-m", "backend_skills.course", str(notebook), str(output),
-               json.dumps(parameters or {})]
+    command = [
+        sys.executable,
+        "-m",
+        "backend_skills.course",
+        str(notebook),
+        str(output),
+        json.dumps(parameters or {}),
+    ]
     started = time.perf_counter()
     try:
-        completed = subprocess.run(command, env=env, capture_output=True, text=True,
-                                   timeout=timeout_s)
+        completed = subprocess.run(
+            command, env=env, capture_output=True, text=True, timeout=timeout_s
+        )
         report = json.loads(completed.stdout.strip().splitlines()[-1])
     except subprocess.TimeoutExpired:
-        report = {"ok": False, "peak_rss_mb": 0.0, "error": f"timed out after {timeout_s:.0f} s",
-                  "error_name": "TimeoutError"}
+        report = {
+            "ok": False,
+            "peak_rss_mb": 0.0,
+            "error": f"timed out after {timeout_s:.0f} s",
+            "error_name": "TimeoutError",
+        }
     except (json.JSONDecodeError, IndexError):
         tail = (completed.stderr.strip().splitlines() or ["no output"])[-1]
         report = {"ok": False, "peak_rss_mb": 0.0, "error": tail, "error_name": "WorkerError"}
@@ -130,8 +141,16 @@ def write_report(runs: list[NotebookRun], build_dir: Path) -> None:
         status = "pass" if run.passed else "FAIL"
         budget = "yes" if run.within_budget else "NO"
         note = run.error or "; ".join(run.offline_violations) or ""
-        rows.append((run.notebook, status, f"{run.seconds:.1f}", f"{run.peak_rss_mb:.0f}",
-                     budget, note.replace("|", "\\|")))
+        rows.append(
+            (
+                run.notebook,
+                status,
+                f"{run.seconds:.1f}",
+                f"{run.peak_rss_mb:.0f}",
+                budget,
+                note.replace("|", "\\|"),
+            )
+        )
     header = ("notebook", "result", "wall s", "peak RSS MB", "within budget", "error")
     lines = [
         "# Course run report",
@@ -173,8 +192,12 @@ def execute_in_place(notebook: Path, *, timeout_s: float = 600) -> None:
     os.environ.update(guard)
     try:
         nb = nbformat.read(notebook, as_version=4)
-        client = NotebookClient(nb, timeout=timeout_s, kernel_name="python3",
-                                resources={"metadata": {"path": str(notebook.parent)}})
+        client = NotebookClient(
+            nb,
+            timeout=timeout_s,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(notebook.parent)}},
+        )
         client.execute()
     finally:
         for key, value in saved.items():
@@ -207,8 +230,11 @@ def _worker(notebook: str, output: str, parameters_json: str) -> None:
     except PapermillExecutionError as exc:
         result.update(ok=False, error=f"{exc.ename}: {exc.evalue}", error_name=exc.ename)
     except Exception as exc:  # the report must say what failed, whatever it was
-        result.update(ok=False, error=f"{type(exc).__name__}: {exc}".splitlines()[0],
-                      error_name=type(exc).__name__)
+        result.update(
+            ok=False,
+            error=f"{type(exc).__name__}: {exc}".splitlines()[0],
+            error_name=type(exc).__name__,
+        )
     # ru_maxrss is in KiB on Linux; the kernel is this worker's only waited-for child.
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(json.dumps(result))

@@ -49,9 +49,7 @@ class CourseMap:
         try:
             return self.skills[name]
         except KeyError:
-            raise KeyError(
-                f"unknown skill {name!r} (known: {', '.join(self.skills)})"
-            ) from None
+            raise KeyError(f"unknown skill {name!r} (known: {', '.join(self.skills)})") from None
 
 
 @cache
@@ -73,6 +71,7 @@ def load_course_map() -> CourseMap:
     }
     phases = tuple((p["name"], tuple(p["skills"])) for p in raw["phases"])
     frontends = {
-        name: {kind: tuple(v) for kind, v in spec.items()} for name, spec in raw["frontends"].items()
+        name: {kind: tuple(v) for kind, v in spec.items()}
+        for name, spec in raw["frontends"].items()
     }
     return CourseMap(phases=phases, skills=skills, frontends=frontends)

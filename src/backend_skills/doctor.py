@@ -21,13 +21,28 @@ from backend_skills import netguard
 from backend_skills.paths import repo_root
 
 MIN_PYTHON = (3, 11)
-KEY_PACKAGES = ("jupyterlab", "ipywidgets", "plotly", "papermill", "nbval", "sqlalchemy",
-                "sqlmodel", "alembic", "duckdb", "fastapi", "uvicorn", "httpx", "pydantic")
+KEY_PACKAGES = (
+    "jupyterlab",
+    "ipywidgets",
+    "plotly",
+    "papermill",
+    "nbval",
+    "sqlalchemy",
+    "sqlmodel",
+    "alembic",
+    "duckdb",
+    "fastapi",
+    "uvicorn",
+    "httpx",
+    "pydantic",
+)
 LAB_EXTENSIONS = {
     "ipywidgets": "@jupyter-widgets/jupyterlab-manager",
     "plotly": "jupyterlab-plotly",
 }
-NOTIFICATION_SETTINGS = "lab/user-settings/@jupyterlab/apputils-extension/notification.jupyterlab-settings"
+NOTIFICATION_SETTINGS = (
+    "lab/user-settings/@jupyterlab/apputils-extension/notification.jupyterlab-settings"
+)
 
 
 @dataclass
@@ -52,8 +67,11 @@ def _normal(name: str) -> str:
 
 def check_python() -> Check:
     version = ".".join(map(str, sys.version_info[:3]))
-    return Check("python", sys.version_info[:2] >= MIN_PYTHON,
-                 f"{version} (need >= {'.'.join(map(str, MIN_PYTHON))})")
+    return Check(
+        "python",
+        sys.version_info[:2] >= MIN_PYTHON,
+        f"{version} (need >= {'.'.join(map(str, MIN_PYTHON))})",
+    )
 
 
 def check_packages(root: Path) -> list[Check]:
@@ -64,7 +82,9 @@ def check_packages(root: Path) -> list[Check]:
         try:
             installed = metadata.version(name)
         except metadata.PackageNotFoundError:
-            checks.append(Check(f"package {name}", False, "not installed (run make test or make lab)"))
+            checks.append(
+                Check(f"package {name}", False, "not installed (run make test or make lab)")
+            )
             continue
         locked = pins.get(_normal(name))
         ok = locked is None or locked == installed
@@ -79,9 +99,16 @@ def check_lab_extensions() -> list[Check]:
     folders = [Path(p) for p in jupyter_path("labextensions")]
     checks = []
     for package, extension in LAB_EXTENSIONS.items():
-        found = next((f / extension for f in folders if (f / extension / "package.json").is_file()), None)
-        checks.append(Check(f"lab extension for {package}", found is not None,
-                            str(found) if found else f"{extension} not found in {folders}"))
+        found = next(
+            (f / extension for f in folders if (f / extension / "package.json").is_file()), None
+        )
+        checks.append(
+            Check(
+                f"lab extension for {package}",
+                found is not None,
+                str(found) if found else f"{extension} not found in {folders}",
+            )
+        )
     return checks
 
 
@@ -100,20 +127,28 @@ def check_lab_config(root: Path) -> Check:
             problems.append("notification settings still fetch news or check for updates")
     except (OSError, json.JSONDecodeError) as exc:
         problems.append(f"cannot read the shipped config ({exc.__class__.__name__}: {exc})")
-    return Check("JupyterLab news and update checks off", not problems,
-                 "; ".join(problems) or f"shipped in {config_dir}")
+    return Check(
+        "JupyterLab news and update checks off",
+        not problems,
+        "; ".join(problems) or f"shipped in {config_dir}",
+    )
 
 
 def check_duckdb_offline() -> Check:
     import duckdb
 
-    connection = duckdb.connect(config={"autoinstall_known_extensions": False,
-                                        "autoload_known_extensions": False})
-    value = connection.execute(
-        "SELECT current_setting('autoinstall_known_extensions')").fetchall()[0][0]
+    connection = duckdb.connect(
+        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+    )
+    value = connection.execute("SELECT current_setting('autoinstall_known_extensions')").fetchall()[
+        0
+    ][0]
     connection.close()
-    return Check("DuckDB extension autoinstall off", value is False,
-                 f"duckdb {duckdb.__version__}: autoinstall_known_extensions={value}")
+    return Check(
+        "DuckDB extension autoinstall off",
+        value is False,
+        f"duckdb {duckdb.__version__}: autoinstall_known_extensions={value}",
+    )
 
 
 def check_netguard() -> Check:
@@ -128,12 +163,17 @@ def check_netguard() -> Check:
     )
     # Without the log variable: this deliberate attempt is not a notebook's violation.
     env = {k: v for k, v in os.environ.items() if k != netguard.LOG_ENV}
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            env=env, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
     blocked = result.stdout.strip() == "blocked"
-    return Check("kernel network guard", blocked,
-                 "non-loopback connections are refused in course kernels" if blocked
-                 else f"guard did not block: {result.stderr.strip()[-200:]}")
+    return Check(
+        "kernel network guard",
+        blocked,
+        "non-loopback connections are refused in course kernels"
+        if blocked
+        else f"guard did not block: {result.stderr.strip()[-200:]}",
+    )
 
 
 def run_checks() -> list[Check]:
@@ -157,5 +197,6 @@ def render(checks: list[Check]) -> str:
 
 
 def as_json(checks: list[Check]) -> str:
-    return json.dumps({"ok": all(c.ok for c in checks), "checks": [asdict(c) for c in checks]},
-                      indent=1)
+    return json.dumps(
+        {"ok": all(c.ok for c in checks), "checks": [asdict(c) for c in checks]}, indent=1
+    )

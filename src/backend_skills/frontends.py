@@ -382,10 +382,20 @@ class PagedTable:
         )
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
+    def close(self) -> None:
+        """Close the widgets: frees their state in the kernel (and in a saved notebook)."""
+        _close_tree(self.view)
+
     def _ipython_display_(self) -> None:
         from IPython.display import display
 
         display(self.view)
+
+
+def _close_tree(widget: widgets.Widget) -> None:
+    for child in getattr(widget, "children", ()):
+        _close_tree(child)
+    widget.close()
 
 
 def _replace(query: PageQuery, **changes: Any) -> PageQuery:
@@ -394,7 +404,7 @@ def _replace(query: PageQuery, **changes: Any) -> PageQuery:
 
 # --------------------------------------------------------------------------- record form
 
-FieldKind = Literal["text", "password", "integer", "number", "boolean", "json"]
+FieldKind = Literal["text", "password", "integer", "number", "boolean", "choice", "json"]
 
 
 @dataclass(frozen=True)
@@ -406,6 +416,7 @@ class FormField:
     kind: FieldKind = "text"
     required: bool = True
     description: str = ""
+    options: tuple[str, ...] = ()  # the values of a "choice" field (a dropdown)
 
 
 @dataclass(frozen=True)
@@ -431,12 +442,18 @@ def http_submitter(client: httpx.Client, path: str, *, method: str = "POST") -> 
     return submit
 
 
-def _kind_of(annotation: Any) -> FieldKind:
-    """The widget kind for a pydantic field annotation (Optional[X] is read as X)."""
+def _kind_of(annotation: Any) -> tuple[FieldKind, tuple[str, ...]]:
+    """The widget kind (and choices) for a pydantic field annotation; Optional[X] reads as X."""
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, types.UnionType):
         inner = [a for a in typing.get_args(annotation) if a is not type(None)]
-        return _kind_of(inner[0]) if len(inner) == 1 else "json"
+        return _kind_of(inner[0]) if len(inner) == 1 else ("json", ())
+    if origin is Literal and all(isinstance(a, str) for a in typing.get_args(annotation)):
+        return "choice", tuple(typing.get_args(annotation))
+    return _plain_kind(annotation), ()
+
+
+def _plain_kind(annotation: Any) -> FieldKind:
     if annotation is bool:
         return "boolean"
     if annotation is int:
@@ -506,16 +523,19 @@ class RecordForm:
     @classmethod
     def from_model(cls, model: type[BaseModel], submit: Submit, **kwargs: Any) -> RecordForm:
         """One input per field of a pydantic model, in declaration order."""
-        fields = [
-            FormField(
-                name=name,
-                label=info.title or name.replace("_", " ").capitalize(),
-                kind=_kind_of(info.annotation),
-                required=info.is_required(),
-                description=info.description or "",
+        fields = []
+        for name, info in model.model_fields.items():
+            kind, options = _kind_of(info.annotation)
+            fields.append(
+                FormField(
+                    name=name,
+                    label=info.title or name.replace("_", " ").capitalize(),
+                    kind=kind,
+                    required=info.is_required(),
+                    description=info.description or "",
+                    options=options,
+                )
             )
-            for name, info in model.model_fields.items()
-        ]
         return cls(fields, submit, **kwargs)
 
     @staticmethod
@@ -525,6 +545,8 @@ class RecordForm:
             return widgets.Checkbox(value=False, indent=False)
         if f.kind == "password":
             return widgets.Password(layout=layout)
+        if f.kind == "choice":  # "" first: nothing chosen yet, and the server says so
+            return widgets.Dropdown(options=["", *f.options], value="", layout=layout)
         if f.kind == "json":
             return widgets.Textarea(
                 placeholder="JSON", layout=widgets.Layout(width="320px", height="64px")
@@ -545,6 +567,9 @@ class RecordForm:
             )
         for name, value in values.items():
             box = self._inputs[name]
+            choices = self.fields[name].options
+            if self.fields[name].kind == "choice" and value not in ("", None, *choices):
+                raise ValueError(f"{name}: {value!r} is not one of {', '.join(choices)}")
             if self.fields[name].kind == "boolean":
                 box.value = bool(value)
             elif self.fields[name].kind == "json" and not isinstance(value, str):
@@ -611,6 +636,10 @@ class RecordForm:
             )
         else:
             self._status.value = ""
+
+    def close(self) -> None:
+        """Close the widgets: frees their state in the kernel (and in a saved notebook)."""
+        _close_tree(self.view)
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

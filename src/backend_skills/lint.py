@@ -174,8 +174,11 @@ def _check_tree(folder: Path, skill_md_text: str, out: _Collector) -> None:
     if current is None:
         out.error(folder / "SKILL.md", "has no generated decision-tree block")
     elif current != tree_block(tree):
-        out.error(folder / "SKILL.md", "decision-tree block differs from decision-tree.yaml "
-                                        "(run: backend-skills decide SKILL --sync)")
+        out.error(
+            folder / "SKILL.md",
+            "decision-tree block differs from decision-tree.yaml "
+            "(run: backend-skills decide SKILL --sync)",
+        )
 
 
 def _check_toc(reference: Path, out: _Collector) -> None:
@@ -200,8 +203,11 @@ def _check_no_course_imports(folder: Path, out: _Collector) -> None:
             elif isinstance(node, ast.ImportFrom) and node.module:
                 modules = [node.module]
             if any(m == "backend_skills" or m.startswith("backend_skills.") for m in modules):
-                out.error(source, f"imports backend_skills (line {node.lineno}); a skill "
-                                  "folder must work alone when copied out")
+                out.error(
+                    source,
+                    f"imports backend_skills (line {node.lineno}); a skill "
+                    "folder must work alone when copied out",
+                )
 
 
 def _check_seed_items(folder: Path, plan: SkillPlan, out: _Collector) -> None:
@@ -227,8 +233,12 @@ def _stub_problem(target: Path, kind: str) -> str | None:
         files = [p for p in target.rglob("*") if p.is_file() and "node_modules" not in p.parts]
         if not (target / "README.md").is_file():
             return "example has no README.md"
-        if not any(p.name.startswith("test") or p.name.endswith(("_test.go", ".test.ts"))
-                   or "tests" in p.parts for p in files):
+        if not any(
+            p.name.startswith("test")
+            or p.name.endswith(("_test.go", ".test.ts"))
+            or "tests" in p.parts
+            for p in files
+        ):
             return "example has no tests"
         return None
     if not target.is_file():
@@ -266,5 +276,8 @@ def lint_notebook(path: Path, out: _Collector) -> None:
     harness = notebook.get("metadata", {}).get("backend_skills", {})
     missing = [key for key in NOTEBOOK_HARNESS_KEYS if key not in harness]
     if missing:
-        out.error(path, f"metadata.backend_skills lacks {', '.join(missing)} (the papermill "
-                        "runs need a second and a bad parameter set)")
+        out.error(
+            path,
+            f"metadata.backend_skills lacks {', '.join(missing)} (the papermill "
+            "runs need a second and a bad parameter set)",
+        )

@@ -28,15 +28,19 @@ def package_skill(name: str, out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{name}.zip"
     files = sorted(
-        p for p in plan.folder.rglob("*")
-        if p.is_file() and not EXCLUDED_PARTS.intersection(p.relative_to(plan.folder).parts)
+        p
+        for p in plan.folder.rglob("*")
+        if p.is_file()
+        and not EXCLUDED_PARTS.intersection(p.relative_to(plan.folder).parts)
         and p.suffix not in {".pyc", ".db"}
     )
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for file in files:
             # A fixed timestamp: the same folder gives the same zip, byte for byte.
-            info = zipfile.ZipInfo(f"{name}/{file.relative_to(plan.folder).as_posix()}",
-                                   date_time=(2026, 1, 1, 0, 0, 0))
+            info = zipfile.ZipInfo(
+                f"{name}/{file.relative_to(plan.folder).as_posix()}",
+                date_time=(2026, 1, 1, 0, 0, 0),
+            )
             info.external_attr = (0o755 if file.stat().st_mode & 0o100 else 0o644) << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, file.read_bytes())

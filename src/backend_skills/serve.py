@@ -18,7 +18,9 @@ class ServedApp:
     def __init__(self, app, *, host: str = "127.0.0.1", port: int = 0, startup_timeout: float = 15):
         if host not in {"127.0.0.1", "localhost", "::1"}:
             raise ValueError("the course serves on loopback only (127.0.0.1)")
-        self.config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="auto")
+        self.config = uvicorn.Config(
+            app, host=host, port=port, log_level="warning", lifespan="auto"
+        )
         self.server = uvicorn.Server(self.config)
         self.startup_timeout = startup_timeout
         self.thread: threading.Thread | None = None

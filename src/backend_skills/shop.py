@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import CheckConstraint, Column, DateTime, MetaData, event, insert
 from sqlalchemy.engine import URL, Engine
+from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel, create_engine
 
 from backend_skills.datasets import shop_rows
@@ -24,9 +25,11 @@ NAMING_CONVENTION = {
 }
 
 
-class ShopModel(SQLModel):
-    # Its own MetaData: a lesson that defines tables on SQLModel.metadata cannot clash.
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+class ShopModel(
+    SQLModel, registry=registry(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+):
+    # Its own registry and MetaData: a lesson's own Customer or Order model cannot clash.
+    pass
 
 
 def _utc_column(index: bool = False) -> Column:
@@ -77,6 +80,7 @@ def make_engine(url: str | URL, **kwargs) -> Engine:
     """An engine; for SQLite with foreign keys enforced, WAL and a busy timeout."""
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
+
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
             cursor = dbapi_connection.cursor()
@@ -84,10 +88,13 @@ def make_engine(url: str | URL, **kwargs) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=5000")
             cursor.close()
+
     return engine
 
 
-def create_shop(engine: Engine, *, seed: int = 42, customers: int = 200, orders: int = 1000) -> dict[str, int]:
+def create_shop(
+    engine: Engine, *, seed: int = 42, customers: int = 200, orders: int = 1000
+) -> dict[str, int]:
     """Create the shop tables and bulk-load generated rows; returns row counts per table."""
     ShopModel.metadata.drop_all(engine)
     ShopModel.metadata.create_all(engine)

@@ -127,7 +127,9 @@ def load_tree(path: Path) -> DecisionTree:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
-        raise TreeError([f"{path}:{where} not valid YAML ({getattr(exc, 'problem', exc)})"]) from None
+        raise TreeError(
+            [f"{path}:{where} not valid YAML ({getattr(exc, 'problem', exc)})"]
+        ) from None
     checker = _Checker(path)
     root = checker.root(raw)
     if checker.errors:
@@ -179,10 +181,14 @@ class _Checker:
             return Node(label="?")
         label = self.text(where, raw, "label", required=True) or "?"
         if PATH_SEPARATOR in label:
-            self.error(where, f"a label cannot contain {PATH_SEPARATOR!r} (it separates path steps)")
+            self.error(
+                where, f"a label cannot contain {PATH_SEPARATOR!r} (it separates path steps)"
+            )
         has_options, has_recommend = "options" in raw, "recommend" in raw
         if has_options and has_recommend:
-            self.error(where, "a node has either recommend (a leaf) or options (a question), not both")
+            self.error(
+                where, "a node has either recommend (a leaf) or options (a question), not both"
+            )
         if has_options:
             self.unknown_keys(where, raw, INNER_KEYS)
             return Node(
@@ -217,8 +223,11 @@ class _Checker:
     def unknown_keys(self, where: str, raw: dict, allowed: set[str]) -> None:
         unknown = sorted(set(raw) - allowed)
         if unknown:
-            self.error(where, f"unknown key(s) {', '.join(map(str, unknown))} "
-                              f"(allowed: {', '.join(sorted(allowed))})")
+            self.error(
+                where,
+                f"unknown key(s) {', '.join(map(str, unknown))} "
+                f"(allowed: {', '.join(sorted(allowed))})",
+            )
 
     def text(self, where: str, raw: dict, key: str, *, required: bool = False) -> str | None:
         value = raw.get(key)
@@ -287,5 +296,7 @@ def sync_skill_md(skill_md: str, tree: DecisionTree) -> str:
     """SKILL.md text with its tree block replaced by the one rendered from the YAML."""
     current = skill_md_tree_block(skill_md)
     if current is None:
-        raise TreeError([f"SKILL.md has no block between {TREE_BLOCK_BEGIN!r} and {TREE_BLOCK_END!r}"])
+        raise TreeError(
+            [f"SKILL.md has no block between {TREE_BLOCK_BEGIN!r} and {TREE_BLOCK_END!r}"]
+        )
     return skill_md.replace(current, tree_block(tree))

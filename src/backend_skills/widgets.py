@@ -102,8 +102,9 @@ class DecisionTreeWalker:
 
     def card_html(self, leaf: Node) -> str:
         items = "".join(f"<li>{escape(note)}</li>" for note in leaf.notes)
+        skill_base = f"{self.link_base}skills/{self.tree.skill}"
         links = [
-            f'<a href="{self.link_base}skills/{self.tree.skill}/{ref}" target="_blank">{escape(ref)}</a>'
+            f'<a href="{skill_base}/{ref}" target="_blank">{escape(ref)}</a>'
             for ref in leaf.references
         ]
         if leaf.notebook:
