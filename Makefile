@@ -26,7 +26,7 @@ course: $(STAMP)
 	$(BIN)/backend-skills run --build build --jobs 1
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
 
 # The suite without executing notebooks (seconds, for the edit loop).
 test-fast: $(STAMP)

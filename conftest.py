@@ -26,9 +26,9 @@ def pytest_configure(config):
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.nodeid.split("::")[0].endswith(".ipynb"):
-            # The cells of one notebook share a kernel: one xdist worker runs them in order.
+            # (The cells of one notebook share a kernel; `--dist loadfile` in the Makefile
+            # keeps a notebook on one xdist worker, in order.)
             item.add_marker(pytest.mark.notebook)
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
 
 
 def pytest_sessionfinish(session, exitstatus):

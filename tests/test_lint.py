@@ -64,7 +64,10 @@ def test_the_copy_is_clean(skill):
             lambda s: (s / "SKILL.md").write_text((s / "SKILL.md").read_text() + "line\n" * 500),
             "body has",
         ),
-        (lambda s: edit(s / "SKILL.md", "└─ SQLModel", "└─ SQLModal"), "decision-tree block differs"),
+        (
+            lambda s: edit(s / "SKILL.md", "└─ SQLModel", "└─ SQLModal"),
+            "decision-tree block differs",
+        ),
         (lambda s: edit(s / "decision-tree.yaml", "why:", "colour: red\n    why:"), "unknown key"),
         (lambda s: (s / "references" / "mysql.md").unlink(), "references/mysql.md: error: missing"),
         (

@@ -45,6 +45,11 @@ class NotebookRun:
         return self.ok and not self.offline_violations
 
 
+def harness(notebook: Path) -> dict:
+    """The parameter sets a notebook declares for its test runs (metadata.backend_skills)."""
+    return json.loads(notebook.read_text(encoding="utf-8"))["metadata"]["backend_skills"]
+
+
 def discover(skills: list[str] | None = None) -> list[Path]:
     """The start notebook and every lesson notebook, in course order (or those of SKILLS)."""
     course = load_course_map()

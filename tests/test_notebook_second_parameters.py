@@ -1,0 +1,30 @@
+"""Papermill runs every notebook with the second parameter set it declares: it must pass.
+
+(nbval re-runs each notebook with its defaults and compares stored outputs; a third file,
+test_notebook_bad_parameters.py, checks the one-line error. Two files so that xdist's
+--dist loadfile spreads the runs over both workers.)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from backend_skills.course import discover, execute, harness
+from backend_skills.paths import notebooks_dir
+
+pytestmark = pytest.mark.notebook
+NOTEBOOKS = discover()
+
+
+def test_every_skill_notebook_folder_is_discovered():
+    assert len(NOTEBOOKS) >= 7
+    on_disk = sorted(notebooks_dir().glob("[0-9][0-9]-*/[0-9][0-9]-*.ipynb"))
+    assert set(on_disk) <= set(NOTEBOOKS)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(notebooks_dir())))
+def test_second_parameter_set_passes(path: Path, tmp_path: Path):
+    run = execute(path, tmp_path / path.name, harness(path)["second_parameters"])
+    assert run.passed, run.error or run.offline_violations
