@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, DateTime, MetaData, event, insert
+from sqlalchemy import CheckConstraint, Column, DateTime, MetaData, event, func, insert, select
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel, create_engine
@@ -104,4 +104,12 @@ def create_shop(
             table = model.__table__
             if rows[table.name]:
                 connection.execute(insert(table), rows[table.name])
+            if engine.dialect.name == "postgresql":
+                # The rows carry explicit ids; move the id sequence past them, or the next
+                # INSERT without an id collides with row 1.
+                connection.execute(select(func.setval(
+                    func.pg_get_serial_sequence(table.name, "id"),
+                    select(func.coalesce(func.max(table.c.id), 0) + 1).scalar_subquery(),
+                    False,
+                )))
     return {name: len(values) for name, values in rows.items()}
