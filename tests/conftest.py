@@ -1,4 +1,5 @@
-"""Fixtures for the test suite: a throwaway PostgreSQL server for the grown-up path."""
+"""Fixtures for the test suite: a JupyterLab with the shipped config, and a throwaway
+PostgreSQL server for the grown-up path."""
 
 from __future__ import annotations
 
@@ -7,12 +8,17 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+
+from backend_skills.paths import repo_root
 
 
 def _postgres_bin() -> Path | None:
@@ -64,3 +70,39 @@ def postgres_url() -> Iterator[Callable[[], str]]:
     finally:
         run(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def jupyter_lab(tmp_path) -> Iterator[Callable[[Path], httpx.Client]]:
+    """Start JupyterLab with the course's shipped config on 127.0.0.1, serving ROOT_DIR."""
+    servers: list[subprocess.Popen] = []
+
+    def start(root_dir: Path) -> httpx.Client:
+        port, token, root = _free_port(), "course-test", repo_root()
+        env = {**os.environ, "JUPYTER_CONFIG_DIR": str(root / "jupyter"),
+               "JUPYTERLAB_SETTINGS_DIR": str(root / "jupyter" / "lab" / "user-settings"),
+               "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces")}
+        command = [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser",
+                   f"--port={port}", f"--IdentityProvider.token={token}",
+                   f"--ServerApp.root_dir={root_dir}"]
+        if os.geteuid() == 0:
+            command.append("--allow-root")
+        server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+        servers.append(server)
+        client = httpx.Client(base_url=f"http://127.0.0.1:{port}", params={"token": token},
+                              timeout=5)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if client.get("/api/status").status_code == 200:
+                    return client
+            except httpx.TransportError:
+                pass
+            assert server.poll() is None and time.monotonic() < deadline, "lab did not start"
+            time.sleep(0.3)
+
+    yield start
+    for server in servers:
+        server.terminate()
+        server.wait(timeout=20)

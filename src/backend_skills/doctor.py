@@ -122,6 +122,8 @@ def check_lab_config(root: Path) -> Check:
             problems.append("LabApp.news_url is not null")
         if lab.get("check_for_updates_class") != "jupyterlab.NeverCheckForUpdate":
             problems.append("LabApp.check_for_updates_class is not NeverCheckForUpdate")
+        if lab.get("extension_manager") != "readonly":
+            problems.append("LabApp.extension_manager is not readonly (it would search PyPI)")
         settings = json.loads((config_dir / NOTIFICATION_SETTINGS).read_text())
         if settings.get("fetchNews") != "false" or settings.get("checkForUpdates") is not False:
             problems.append("notification settings still fetch news or check for updates")
