@@ -54,14 +54,24 @@ def postgres_url() -> Iterator[Callable[[], str]]:
         shutil.chown(base, user="postgres")
     run = lambda *cmd: subprocess.run([*as_user, *cmd], check=True, capture_output=True)  # noqa: E731
     run(str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "course", "--no-sync")
-    run(str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(base / "server.log"), "-w", "start",
-        "-o", f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off")
+    run(
+        str(bin_dir / "pg_ctl"),
+        "-D",
+        str(data),
+        "-l",
+        str(base / "server.log"),
+        "-w",
+        "start",
+        "-o",
+        f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off",
+    )
     import psycopg
 
     def new_database() -> str:
         name = f"course_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(f"postgresql://course@127.0.0.1:{port}/postgres",
-                             autocommit=True) as connection:
+        with psycopg.connect(
+            f"postgresql://course@127.0.0.1:{port}/postgres", autocommit=True
+        ) as connection:
             connection.execute(f'CREATE DATABASE "{name}"')
         return f"postgresql+psycopg://course@127.0.0.1:{port}/{name}"
 
@@ -79,19 +89,29 @@ def jupyter_lab(tmp_path) -> Iterator[Callable[[Path], httpx.Client]]:
 
     def start(root_dir: Path) -> httpx.Client:
         port, token, root = _free_port(), "course-test", repo_root()
-        env = {**os.environ, "JUPYTER_CONFIG_DIR": str(root / "jupyter"),
-               "JUPYTERLAB_SETTINGS_DIR": str(root / "jupyter" / "lab" / "user-settings"),
-               "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces")}
-        command = [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser",
-                   f"--port={port}", f"--IdentityProvider.token={token}",
-                   f"--ServerApp.root_dir={root_dir}"]
+        env = {
+            **os.environ,
+            "JUPYTER_CONFIG_DIR": str(root / "jupyter"),
+            "JUPYTERLAB_SETTINGS_DIR": str(root / "jupyter" / "lab" / "user-settings"),
+            "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
+        }
+        command = [
+            str(Path(sys.executable).parent / "jupyter"),
+            "lab",
+            "--no-browser",
+            f"--port={port}",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={root_dir}",
+        ]
         if os.geteuid() == 0:
             command.append("--allow-root")
-        server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         servers.append(server)
-        client = httpx.Client(base_url=f"http://127.0.0.1:{port}", params={"token": token},
-                              timeout=5)
+        client = httpx.Client(
+            base_url=f"http://127.0.0.1:{port}", params={"token": token}, timeout=5
+        )
         deadline = time.monotonic() + 60
         while True:
             try:

@@ -17,9 +17,16 @@ from backend_skills.paths import notebooks_dir
 pytestmark = pytest.mark.notebook
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # Chromium's own background traffic would be refused on an offline machine.
-OFFLINE_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-default-apps"]
+OFFLINE_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+]
 NOTEBOOK = "01-databases-relational/01-choosing-an-engine.ipynb"
 
 

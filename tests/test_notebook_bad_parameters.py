@@ -21,6 +21,11 @@ def test_bad_parameters_fail_with_a_one_line_error(path: Path, tmp_path: Path):
     assert run.error_name == "ParameterError", run.error
     assert spec["bad_parameters_error"] in run.error
     stored = nbformat.read(tmp_path / path.name, as_version=4)
-    tracebacks = [o.traceback for c in stored.cells if c.cell_type == "code"
-                  for o in c.get("outputs", []) if o.output_type == "error"]
+    tracebacks = [
+        o.traceback
+        for c in stored.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.output_type == "error"
+    ]
     assert len(tracebacks) == 1 and len(tracebacks[0]) == 1, tracebacks

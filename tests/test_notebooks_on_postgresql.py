@@ -20,7 +20,9 @@ def test_the_relational_notebooks_take_a_database_url():
     assert len(WITH_DATABASE_URL) >= 5
 
 
-@pytest.mark.parametrize("path", WITH_DATABASE_URL, ids=lambda p: str(p.relative_to(notebooks_dir())))
+@pytest.mark.parametrize(
+    "path", WITH_DATABASE_URL, ids=lambda p: str(p.relative_to(notebooks_dir()))
+)
 def test_notebook_runs_on_postgresql(path, tmp_path, postgres_url):
     parameters = {**harness(path)["second_parameters"], "DATABASE_URL": postgres_url()}
     run = execute(path, tmp_path / path.name, parameters)

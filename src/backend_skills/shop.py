@@ -107,9 +107,13 @@ def create_shop(
             if engine.dialect.name == "postgresql":
                 # The rows carry explicit ids; move the id sequence past them, or the next
                 # INSERT without an id collides with row 1.
-                connection.execute(select(func.setval(
-                    func.pg_get_serial_sequence(table.name, "id"),
-                    select(func.coalesce(func.max(table.c.id), 0) + 1).scalar_subquery(),
-                    False,
-                )))
+                connection.execute(
+                    select(
+                        func.setval(
+                            func.pg_get_serial_sequence(table.name, "id"),
+                            select(func.coalesce(func.max(table.c.id), 0) + 1).scalar_subquery(),
+                            False,
+                        )
+                    )
+                )
     return {name: len(values) for name, values in rows.items()}
