@@ -37,7 +37,8 @@ execute: $(STAMP)
 	$(BIN)/backend-skills execute $(NOTEBOOKS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests skills data
+	$(BIN)/ruff check src tests skills data conftest.py
+	$(BIN)/ruff format --check src tests skills data conftest.py
 	$(BIN)/backend-skills lint
 
 doctor: $(STAMP)
