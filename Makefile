@@ -20,7 +20,7 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $(STAMP)
 
 lab: $(STAMP)
-	$(LAB_ENV) $(BIN)/jupyter lab --no-browser $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00-start-here.ipynb
+	$(LAB_ENV) $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00-start-here.ipynb
 
 course: $(STAMP)
 	$(BIN)/backend-skills run --build build --jobs 1
