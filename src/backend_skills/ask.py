@@ -11,7 +11,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from backend_skills.paths import repo_root, skills_dir
+from backend_skills.paths import shown_path, skills_dir
 
 HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*$", re.MULTILINE)
 WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_+.-]*")
@@ -60,10 +60,7 @@ def sections(root: Path | None = None) -> list[Section]:
 def split_sections(skill: str, file: Path) -> list[Section]:
     text = file.read_text(encoding="utf-8")
     text = re.sub(r"^---\n.*?\n---\n", "", text, flags=re.DOTALL)  # frontmatter
-    try:
-        shown = str(file.resolve().relative_to(repo_root()))
-    except ValueError:
-        shown = str(file)
+    shown = shown_path(file)
     marks = list(HEADING.finditer(text))
     if not marks:
         return [Section(skill, shown, file.stem, text)]

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from backend_skills import netguard
 from backend_skills.course_map import load_course_map
-from backend_skills.paths import notebooks_dir, repo_root
+from backend_skills.paths import notebooks_dir, shown_path
 
 WALL_BUDGET_S = 60.0
 RSS_BUDGET_MB = 1024.0
@@ -100,7 +100,7 @@ def execute(
         report = {"ok": False, "peak_rss_mb": 0.0, "error": tail, "error_name": "WorkerError"}
     seconds = time.perf_counter() - started
     return NotebookRun(
-        notebook=_relative(notebook),
+        notebook=shown_path(notebook),
         ok=report["ok"],
         seconds=round(seconds, 2),
         peak_rss_mb=round(report["peak_rss_mb"], 1),
@@ -121,20 +121,13 @@ def run_course(
     build_dir.mkdir(parents=True, exist_ok=True)
 
     def one(notebook: Path) -> NotebookRun:
-        output = build_dir / Path(_relative(notebook))
+        output = build_dir / Path(shown_path(notebook))
         return execute(notebook, output, parameters)
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         runs = list(pool.map(one, notebooks))
     write_report(runs, build_dir)
     return runs
-
-
-def _relative(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(repo_root()))
-    except ValueError:
-        return str(path)
 
 
 def write_report(runs: list[NotebookRun], build_dir: Path) -> None:

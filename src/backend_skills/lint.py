@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from backend_skills.course_map import SkillPlan, load_course_map
-from backend_skills.paths import notebooks_dir, repo_root
+from backend_skills.paths import notebooks_dir, shown_path
 from backend_skills.trees import TreeError, load_tree, skill_md_tree_block, tree_block
 
 FRONTMATTER_KEYS = {"name", "description", "license", "compatibility", "metadata", "allowed-tools"}
@@ -50,18 +50,10 @@ class _Collector:
         self.findings: list[Finding] = []
 
     def error(self, path: Path | str, message: str) -> None:
-        self.findings.append(Finding(_display(path), "error", message))
+        self.findings.append(Finding(shown_path(path), "error", message))
 
     def warning(self, path: Path | str, message: str) -> None:
-        self.findings.append(Finding(_display(path), "warning", message))
-
-
-def _display(path: Path | str) -> str:
-    path = Path(path)
-    try:
-        return str(path.resolve().relative_to(repo_root()))
-    except ValueError:
-        return str(path)
+        self.findings.append(Finding(shown_path(path), "warning", message))
 
 
 def lint(skills: list[str] | None = None) -> list[Finding]:

@@ -33,3 +33,12 @@ def notebooks_dir() -> Path:
 
 def data_dir() -> Path:
     return repo_root() / "data"
+
+
+def shown_path(path: Path | str) -> str:
+    """A path as reports show it: relative to the checkout when inside it."""
+    path = Path(path)
+    try:
+        return str(path.resolve().relative_to(repo_root()))
+    except ValueError:
+        return str(path)
