@@ -1,0 +1,1 @@
+"""HTTP routes, one module per resource (and one per API version where they differ)."""
