@@ -1,0 +1,1 @@
+"""Asymmetric access JWTs with a JWKS, rotating refresh tokens with reuse detection."""

@@ -1,0 +1,1 @@
+"""Passkey (WebAuthn) registration and sign-in with py_webauthn, and a software authenticator."""

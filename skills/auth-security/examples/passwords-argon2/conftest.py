@@ -1,0 +1,211 @@
+"""Fixtures: a real uvicorn on 127.0.0.1, a fresh app and SQLite file per test, a fake clock.
+
+The repository runs pytest from its root with --import-mode=importlib, where this
+example's own ``pythonpath`` setting does not apply, so the folder is put on sys.path here.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import ssl
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+EXAMPLE_DIR = Path(__file__).resolve().parent
+if str(EXAMPLE_DIR) not in sys.path:
+    sys.path.insert(0, str(EXAMPLE_DIR))
+
+import httpx  # noqa: E402
+import uvicorn  # noqa: E402
+from fastapi import FastAPI  # noqa: E402
+from password_login.api import create_app  # noqa: E402
+from password_login.db import Base, make_engine  # noqa: E402
+from password_login.settings import Argon2Parameters, Settings  # noqa: E402
+from starlette.types import Receive, Scope, Send  # noqa: E402
+
+# Test modules get these through fixtures, never `from conftest import ...`: another example
+# in the same pytest run has a conftest (and a contract.py) too, and sys.modules has one slot.
+
+# Cheap hashes for the tests that are not about hashing cost (argon2's minimum is 8 KiB per
+# lane). Tests about the production parameters build Settings() with the defaults.
+FAST_ARGON2 = Argon2Parameters(memory_kib=64, time_cost=1, parallelism=1)
+PASSWORD = "correct horse battery staple"
+SSL_CONTEXT = ssl.create_default_context()
+
+
+class FakeClock:
+    """Injected as Settings.clock: tests move time instead of sleeping."""
+
+    def __init__(self, start: float = 1_800_000_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class MountedApp:
+    """The ASGI app uvicorn serves: forwards to whichever app the current test mounted."""
+
+    def __init__(self) -> None:
+        self.app: FastAPI | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        assert self.app is not None, "no app mounted"
+        await self.app(scope, receive, send)
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[tuple[str, MountedApp]]:
+    """One real uvicorn for the whole session (starting one per test costs ~0.2 s)."""
+    mounted = MountedApp()
+    server = uvicorn.Server(
+        uvicorn.Config(mounted, host="127.0.0.1", port=0, lifespan="off", log_level="critical")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}", mounted
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture(scope="session")
+def schema_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty database with the schema, made once: copying a file is faster than CREATE
+    TABLE with its fsyncs, per test."""
+    path = tmp_path_factory.mktemp("schema") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def settings(tmp_path: Path, clock: FakeClock, schema_template: Path) -> Settings:
+    database = tmp_path / "users.db"
+    shutil.copyfile(schema_template, database)
+    return Settings(
+        database_url=f"sqlite:///{database}",
+        argon2=FAST_ARGON2,
+        clock=clock,
+        # Known here so that tests can forge tokens with the right key and wrong claims.
+        signing_key=b"k" * 32,
+    )
+
+
+@pytest.fixture
+def build_app():
+    """build_app(settings) -> a fresh app with its tables created; disposed after the test."""
+    apps: list[FastAPI] = []
+
+    def _build(settings: Settings) -> FastAPI:
+        app = create_app(settings)
+        Base.metadata.create_all(app.state.engine)  # lifespan is off in the shared server
+        apps.append(app)
+        return app
+
+    yield _build
+    for app in apps:
+        app.state.engine.dispose()
+
+
+@pytest.fixture
+def app(build_app, settings: Settings) -> FastAPI:
+    return build_app(settings)
+
+
+@pytest.fixture
+def password() -> str:
+    """The password ApiClient.register and .login use unless told otherwise."""
+    return PASSWORD
+
+
+@pytest.fixture(scope="session")
+def contract():
+    """This example's contract.py, imported under a name no other example uses."""
+    spec = importlib.util.spec_from_file_location(
+        "password_login_contract", EXAMPLE_DIR / "contract.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class ApiClient(httpx.Client):
+    """httpx.Client for one served app, plus the steps most tests repeat."""
+
+    def register(self, username: str, password: str = PASSWORD) -> httpx.Response:
+        response = self.post(
+            "/users",
+            json={"username": username, "email": f"{username}@example.org", "password": password},
+        )
+        assert response.status_code == 201, response.text
+        return response
+
+    def login(self, username: str, password: str = PASSWORD) -> httpx.Response:
+        return self.post("/login", json={"username": username, "password": password})
+
+    def token_for(self, username: str, password: str = PASSWORD) -> str:
+        response = self.login(username, password)
+        assert response.status_code == 200, response.text
+        return response.json()["access_token"]
+
+    @staticmethod
+    def bearer(token: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"}
+
+    @staticmethod
+    def problem(response: httpx.Response, status: int) -> dict:
+        """Assert an RFC 9457 problem with this status and return its body."""
+        assert response.status_code == status, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        body = response.json()
+        assert body["status"] == status
+        assert {"type", "title", "detail", "instance"} <= body.keys()
+        assert "Traceback" not in response.text
+        return body
+
+
+@pytest.fixture
+def serve(live_server: tuple[str, MountedApp]):
+    """serve(app) -> an ApiClient talking to that app over real HTTP."""
+    url, mounted = live_server
+    clients: list[ApiClient] = []
+
+    def _serve(app: FastAPI) -> ApiClient:
+        mounted.app = app
+        # A shared SSL context: httpx otherwise loads the CA bundle per client (~0.1 s),
+        # for plain http on 127.0.0.1 that never uses it.
+        client = ApiClient(base_url=url, timeout=10, verify=SSL_CONTEXT)
+        clients.append(client)
+        return client
+
+    yield _serve
+    for client in clients:
+        client.close()
+    mounted.app = None
+
+
+@pytest.fixture
+def client(serve, app: FastAPI) -> ApiClient:
+    return serve(app)

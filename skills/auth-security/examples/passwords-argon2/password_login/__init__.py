@@ -1,0 +1,1 @@
+"""Password registration and login done properly: argon2id, no enumeration, short-lived JWTs."""
