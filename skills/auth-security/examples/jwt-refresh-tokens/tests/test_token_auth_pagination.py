@@ -135,15 +135,12 @@ def test_an_overlong_cursor_is_422(client, alice):
     assert client.problem(response, 422)["errors"][0]["loc"] == ["query", "cursor"]
 
 
-@pytest.mark.parametrize("cursor", ["", "garbage", "a.b.c", "!!!.???", "é.é", "eyJ9.AAAA"])
+# "" too: an empty ?cursor= is still a cursor, and not one this server issued.
+@pytest.mark.parametrize("cursor", ["", "garbage", "a.b.c", "!!!.???", "é.é", "e30.AAAA"])
 def test_made_up_cursors_are_400(client, alice, cursor):
     add_notes(client, alice, 3, "alice")
     response = client.get("/notes", params={"cursor": cursor}, headers=alice)
-    if cursor == "":
-        # An empty ?cursor= is still a cursor, and not one this server issued.
-        client.problem(response, 400)
-    else:
-        assert "cursor" in client.problem(response, 400)["detail"]
+    assert "cursor" in client.problem(response, 400)["detail"]
 
 
 def test_an_edited_or_forged_cursor_is_400(client, alice):

@@ -120,6 +120,7 @@ def own_user(session: Session, caller: str, username: str) -> User:
 
 @router.post(
     "/users",
+    operation_id="createUser",
     status_code=201,
     response_model=UserOut,
     responses=problem_responses(400, 409, 413, 422),
@@ -141,7 +142,12 @@ def register(
         raise HTTPException(409, "That username or email is already registered.") from None
 
 
-@router.post("/login", response_model=TokenOut, responses=problem_responses(400, 401, 413, 422))
+@router.post(
+    "/login",
+    operation_id="login",
+    response_model=TokenOut,
+    responses=problem_responses(400, 401, 413, 422),
+)
 def login(
     body: LoginRequest,
     response: Response,
@@ -158,13 +164,19 @@ def login(
     return TokenOut(access_token=tokens.issue(user.username), expires_in=tokens.ttl_seconds)
 
 
-@router.get("/users/{username}", response_model=UserOut, responses=problem_responses(401, 404, 422))
+@router.get(
+    "/users/{username}",
+    operation_id="getProfile",
+    response_model=UserOut,
+    responses=problem_responses(401, 404, 422),
+)
 def read_profile(username: UsernamePath, caller: CallerDep, session: SessionDep) -> User:
     return own_user(session, caller, username)
 
 
 @router.patch(
     "/users/{username}",
+    operation_id="updateProfile",
     response_model=UserOut,
     responses=problem_responses(400, 401, 404, 409, 413, 422),
 )

@@ -234,3 +234,19 @@ def test_openapi_declares_bearer_security_on_profile_operations_only(client):
     assert "security" not in spec["paths"]["/login"]["post"]
     assert "application/problem+json" in profile["get"]["responses"]["401"]["content"]
     assert "HTTPValidationError" not in spec["components"]["schemas"]
+
+
+def test_openapi_names_every_operation_explicitly(client):
+    """SDK generators name their methods after operationId: readable, unique, stable."""
+    spec = client.get("/openapi.json").json()
+    operation_ids = {
+        (method.upper(), path): operation["operationId"]
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+    }
+    assert operation_ids == {
+        ("POST", "/users"): "createUser",
+        ("POST", "/login"): "login",
+        ("GET", "/users/{username}"): "getProfile",
+        ("PATCH", "/users/{username}"): "updateProfile",
+    }
