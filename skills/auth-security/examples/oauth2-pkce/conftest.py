@@ -116,6 +116,16 @@ def serve(tmp_path: Path, passwords: dict[str, str]) -> Iterator[Callable[..., S
 
 
 @pytest.fixture(scope="module")
+def serve_for_module(
+    tmp_path_factory: pytest.TempPathFactory, passwords: dict[str, str]
+) -> Iterator[Callable[..., Served]]:
+    """Like ``serve``, for module-scoped fixtures: the apps live until the module ends."""
+    servers = Servers(tmp_path_factory.mktemp("module"), passwords)
+    yield servers.start
+    servers.stop_all()
+
+
+@pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory, passwords: dict[str, str]) -> Iterator[Served]:
     """One app per test module (tests that need a clean one call ``serve``)."""
     servers = Servers(tmp_path_factory.mktemp("served"), passwords)

@@ -2,7 +2,8 @@
 
 Every failure of the bearer check is a 401 with ``WWW-Authenticate: Bearer`` (RFC 6750 3),
 a missing scope a 403 ``insufficient_scope``; another user's note is a 404, exactly like a
-note that does not exist, so ids cannot be probed.
+note that does not exist, so ids cannot be probed. The list pages by ``limit`` and an
+opaque ``cursor`` (see ``pagination.py``) and answers ``{"data": [...], "pagination": ...}``.
 """
 
 # No `from __future__ import annotations` here: FastAPI must resolve the Annotated aliases
@@ -20,6 +21,16 @@ from sqlalchemy.orm import Session
 
 from .authorization import user_info
 from .db import IssuedToken, Note, User
+from .pagination import DEFAULT_LIMIT, MAX_CURSOR_LENGTH, MAX_LIMIT, Pagination, keyset_page
+from .problems import (
+    BAD_CURSOR,
+    FORBIDDEN,
+    INVALID,
+    NOT_FOUND,
+    TOO_LARGE,
+    UNAUTHORIZED,
+    error_responses,
+)
 from .settings import Settings
 from .tokens import AccessToken, InvalidAccessToken, verify_access_token
 
@@ -45,6 +56,11 @@ class NoteOut(BaseModel):
     id: int
     title: str
     body: str
+
+
+class NotePage(BaseModel):
+    data: list[NoteOut]
+    pagination: Pagination
 
 
 @dataclass(frozen=True)
@@ -111,12 +127,20 @@ def build_resource_router(settings: Settings) -> APIRouter:
     OpenIDCaller = Annotated[Caller, Security(authenticated, scopes=["openid"])]
     router = APIRouter()
 
-    @router.get("/userinfo", tags=["oidc"])
+    # What every operation behind the bearer check can answer, besides its own errors.
+    protected = (UNAUTHORIZED, FORBIDDEN)
+
+    @router.get("/userinfo", tags=["oidc"], responses=error_responses(*protected))
     def userinfo(caller: OpenIDCaller) -> dict[str, str]:
         """OIDC UserInfo: claims about the token's user, filtered by its scopes."""
         return dict(user_info(caller.user, " ".join(sorted(caller.token.scopes))))
 
-    @router.post("/api/notes", status_code=201, tags=["notes"])
+    @router.post(
+        "/api/notes",
+        status_code=201,
+        tags=["notes"],
+        responses=error_responses(*protected, TOO_LARGE, INVALID),
+    )
     def create_note(
         note: NoteCreate, caller: NotesCaller, db: DB, request: Request, response: Response
     ) -> NoteOut:
@@ -126,17 +150,38 @@ def build_resource_router(settings: Settings) -> APIRouter:
         response.headers["Location"] = str(request.url_for("read_note", note_id=row.id).path)
         return NoteOut(id=row.id, title=row.title, body=row.body)
 
-    @router.get("/api/notes", tags=["notes"])
+    @router.get(
+        "/api/notes", tags=["notes"], responses=error_responses(BAD_CURSOR, *protected, INVALID)
+    )
     def list_notes(
         caller: NotesCaller,
         db: DB,
+        request: Request,
         q: Annotated[str | None, Query(max_length=100, description="Title contains")] = None,
-    ) -> list[NoteOut]:
-        query = select(Note).where(Note.owner_id == caller.user.id).order_by(Note.id)
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")] = DEFAULT_LIMIT,
+        cursor: Annotated[
+            str | None,
+            Query(
+                max_length=MAX_CURSOR_LENGTH,
+                description="`pagination.next_cursor` of the previous page; omit for the first",
+            ),
+        ] = None,
+    ) -> NotePage:
+        """The caller's notes, oldest first, a page at a time."""
+        query = select(Note).where(Note.owner_id == caller.user.id)
         if q:
             # Bound parameter, and % and _ escaped: the search text is never a pattern.
             query = query.where(Note.title.contains(q, autoescape=True))
-        return [NoteOut(id=n.id, title=n.title, body=n.body) for n in db.scalars(query)]
+        # A cursor is valid only for the user and the search that produced it.
+        this_query = {"user": caller.user.id, "q": q or ""}
+        cursors = request.app.state.cursors
+        after = None if cursor is None else cursors.decode(cursor, this_query)
+        notes, has_more = keyset_page(db, query, Note.id, limit, after)
+        next_cursor = cursors.encode(this_query, notes[-1].id) if has_more else None
+        return NotePage(
+            data=[NoteOut(id=n.id, title=n.title, body=n.body) for n in notes],
+            pagination=Pagination(next_cursor=next_cursor, has_more=has_more),
+        )
 
     def own_note(db: Session, caller: Caller, note_id: int) -> Note:
         note = db.get(Note, note_id)
@@ -144,12 +189,21 @@ def build_resource_router(settings: Settings) -> APIRouter:
             raise HTTPException(404, "No such note.")
         return note
 
-    @router.get("/api/notes/{note_id}", tags=["notes"])
+    @router.get(
+        "/api/notes/{note_id}",
+        tags=["notes"],
+        responses=error_responses(*protected, NOT_FOUND, INVALID),
+    )
     def read_note(note_id: int, caller: NotesCaller, db: DB) -> NoteOut:
         note = own_note(db, caller, note_id)
         return NoteOut(id=note.id, title=note.title, body=note.body)
 
-    @router.delete("/api/notes/{note_id}", status_code=204, tags=["notes"])
+    @router.delete(
+        "/api/notes/{note_id}",
+        status_code=204,
+        tags=["notes"],
+        responses=error_responses(*protected, NOT_FOUND, INVALID),
+    )
     def delete_note(note_id: int, caller: NotesCaller, db: DB) -> Response:
         db.delete(own_note(db, caller, note_id))
         db.commit()

@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl
 
 from authlib.oauth2.rfc6749 import InsecureTransportError
 from fastapi import APIRouter, FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
@@ -25,7 +25,16 @@ from .authorization import (
 from .body_limit import BodySizeLimitMiddleware
 from .db import Base, User, make_engine, make_session_factory
 from .keys import SIGNING_ALG, load_or_create_signing_key, public_jwks
-from .problems import install_problem_handlers, problem_response
+from .pagination import CursorCodec
+from .problems import (
+    OAUTH_ERROR,
+    SIGN_IN_FAILED,
+    TOO_LARGE,
+    error_responses,
+    install_problem_handlers,
+    install_problem_openapi,
+    problem_response,
+)
 from .resource_api import build_resource_router
 from .settings import Settings
 
@@ -196,12 +205,24 @@ def build_oauth_router(settings: Settings) -> APIRouter:
                 )
             return to_http(server.finish_authorization(oauth_request, grant, user), request)
 
-    @router.get("/authorize", openapi_extra={"parameters": AUTHORIZE_PARAMETERS})
+    @router.get(
+        "/authorize",
+        response_class=HTMLResponse,
+        openapi_extra={"parameters": AUTHORIZE_PARAMETERS},
+        responses=error_responses(OAUTH_ERROR),
+    )
     async def authorize_page(request: Request) -> Response:
         """Validate the authorization request and show the sign-in and consent form."""
         return await run_in_threadpool(authorize_sync, request, [])
 
-    @router.post("/authorize", openapi_extra={"parameters": AUTHORIZE_PARAMETERS, **LOGIN_FORM})
+    @router.post(
+        "/authorize",
+        status_code=302,
+        response_class=RedirectResponse,
+        response_description="To the client's redirect_uri with code, state and iss, or error",
+        openapi_extra={"parameters": AUTHORIZE_PARAMETERS, **LOGIN_FORM},
+        responses=error_responses(SIGN_IN_FAILED, TOO_LARGE),
+    )
     async def authorize_decision(request: Request) -> Response:
         """The form's answer: sign in and approve (redirect with a code) or deny."""
         return await run_in_threadpool(authorize_sync, request, await read_form(request))
@@ -211,7 +232,9 @@ def build_oauth_router(settings: Settings) -> APIRouter:
         with request.app.state.sessions() as db:
             return to_http(server.token_response(adapt(request, form, "form", db)), request)
 
-    @router.post("/token", openapi_extra=TOKEN_FORM)
+    @router.post(
+        "/token", openapi_extra=TOKEN_FORM, responses=error_responses(OAUTH_ERROR, TOO_LARGE)
+    )
     async def token(request: Request) -> Response:
         """Exchange a code and its PKCE verifier for an access token and an ID token."""
         return await run_in_threadpool(token_sync, request, await read_form(request))
@@ -281,13 +304,18 @@ def create_app(settings: Settings) -> FastAPI:
         title="OAuth 2.1 + PKCE authorization server and notes API",
         version="1.0.0",
         lifespan=lifespan,
+        # operationIds are the function names (list_notes, token, ...), not FastAPI's
+        # generated "list_notes_api_notes_get": SDK generators name methods after them.
+        generate_unique_id_function=lambda route: route.name,
     )
     app.state.settings = settings
     app.state.sessions = sessions
     app.state.signing_key = key
     app.state.authorization_server = NotesAuthorizationServer(settings, key)
+    app.state.cursors = CursorCodec()  # its key lives as long as the process
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.include_router(build_oauth_router(settings))
     app.include_router(build_resource_router(settings))
+    install_problem_openapi(app)
     return app

@@ -79,7 +79,7 @@ def test_full_flow_signs_in_and_calls_the_api(http, served, relying_party, passw
         http.get(note_path, headers=bearer(signed_in.access_token)).json()["title"] == "Groceries"
     )
     listed = http.get("/api/notes", headers=bearer(signed_in.access_token)).json()
-    assert "Groceries" in [n["title"] for n in listed]
+    assert "Groceries" in [n["title"] for n in listed["data"]]
     assert http.delete(note_path, headers=bearer(signed_in.access_token)).status_code == 204
     assert http.get(note_path, headers=bearer(signed_in.access_token)).status_code == 404
 
@@ -127,7 +127,7 @@ def test_two_users_get_different_subjects_and_see_only_their_notes(http, sign_in
     ).headers["location"]
     assert http.get(path, headers=bearer(bob.access_token)).status_code == 404
     assert http.delete(path, headers=bearer(bob.access_token)).status_code == 404
-    bobs = http.get("/api/notes", headers=bearer(bob.access_token)).json()
+    bobs = http.get("/api/notes", headers=bearer(bob.access_token)).json()["data"]
     assert "alice secret" not in [n["title"] for n in bobs]
     assert http.get(path, headers=bearer(alice.access_token)).status_code == 200
 
@@ -139,7 +139,7 @@ def test_search_treats_like_wildcards_as_text(http, sign_in):
 
     def search(q: str) -> list[str]:
         response = http.get("/api/notes", params={"q": q}, headers=bearer(token))
-        return [n["title"] for n in response.json()]
+        return [n["title"] for n in response.json()["data"]]
 
     assert search("%") == ["100% done"]
     assert search("_") == ["a_b"]

@@ -2,7 +2,8 @@
 
 FastAPI's defaults answer errors with ``{"detail": ...}`` and, for an unhandled exception,
 a plain-text 500. These handlers replace both, so a client parses one error shape and no
-response ever carries a stack trace.
+response ever carries a stack trace. The OpenAPI document says so too: operations declare
+their errors with the groups below, filed under ``application/problem+json``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -75,3 +77,88 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http_exception)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _unhandled)
+
+
+# --- the same, declared in OpenAPI ---------------------------------------------------------
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem details object."""
+
+    model_config = ConfigDict(extra="allow")  # extension members
+
+    type: str = Field("about:blank", description="URI reference identifying the problem type")
+    title: str = Field(description="Short summary of the problem type")
+    status: int = Field(description="The HTTP status code")
+    detail: str = Field(description="What went wrong this time")
+    instance: str | None = Field(None, description="The request path")
+
+
+class FieldError(BaseModel):
+    loc: list[str] = Field(description='Where: e.g. ["body", "username"] or ["query", "limit"]')
+    msg: str
+
+
+class ValidationProblem(Problem):
+    """A 422 problem: ``errors`` lists every invalid field."""
+
+    errors: list[FieldError]
+
+
+def _problem(description: str, model: type[Problem] = Problem) -> dict[str, Any]:
+    return {"model": model, "description": description}
+
+
+CEREMONY_REFUSED = {
+    400: _problem("The ceremony was refused: unknown, expired or used challenge, or a check failed")
+}
+BAD_CURSOR = {400: _problem("The cursor is malformed, tampered with or from another query")}
+UNAUTHORIZED = {
+    401: {
+        **_problem("Missing, malformed, expired or forged session token"),
+        "headers": {
+            "WWW-Authenticate": {
+                "description": "Bearer challenge (RFC 6750 3)",
+                "schema": {"type": "string"},
+            }
+        },
+    }
+}
+NOT_FOUND = {404: _problem("No such passkey or user, or it is another user's")}
+USERNAME_TAKEN = {409: _problem("The username is taken")}
+ALREADY_REGISTERED = {409: _problem("The username is taken, or the passkey is already registered")}
+PASSKEY_REGISTERED = {409: _problem("The passkey is already registered")}
+LAST_PASSKEY = {409: _problem("The account's last passkey cannot be deleted")}
+TOO_LARGE = {413: _problem("The request body is larger than the limit")}
+INVALID = {422: _problem("Invalid parameters or body; see `errors`", ValidationProblem)}
+
+
+def error_responses(*groups: dict[int, dict[str, Any]]) -> dict[int | str, dict[str, Any]]:
+    merged: dict[int | str, dict[str, Any]] = {}
+    for group in groups:
+        merged.update(group)
+    return merged
+
+
+def install_problem_openapi(app: FastAPI) -> None:
+    """File declared error bodies under application/problem+json, the type they are sent as.
+
+    FastAPI files every response model under the route's media type (application/json);
+    one pass over the generated document moves the 4xx/5xx ones, so clients and tools
+    check error bodies against the Problem models.
+    """
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = generate()  # also caches it in app.openapi_schema
+            for path_item in document.get("paths", {}).values():
+                for operation in path_item.values():
+                    for status, response in operation.get("responses", {}).items():
+                        content = response.get("content")
+                        if status[0] in "45" and content and PROBLEM_MEDIA_TYPE not in content:
+                            (body,) = content.values()  # the one model declared for it
+                            response["content"] = {PROBLEM_MEDIA_TYPE: body}
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,4 +1,8 @@
-"""The FastAPI app: passkey ceremonies, session tokens, and each user's passkey list."""
+"""The FastAPI app: passkey ceremonies, session tokens, and each user's passkey list.
+
+Each operation declares the errors it can answer (``problems.py``); the passkey list pages
+by ``limit`` and an opaque ``cursor`` (``pagination.py``).
+"""
 
 # No `from __future__ import annotations`: FastAPI resolves the Annotated aliases defined
 # inside create_app when the route functions are declared.
@@ -7,9 +11,10 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .body_limit import BodySizeLimitMiddleware
@@ -22,7 +27,30 @@ from .ceremonies import (
     start_registration,
 )
 from .db import Base, Credential, User, make_engine, make_session_factory
-from .problems import install_problem_handlers, problem_response
+from .pagination import (
+    DEFAULT_LIMIT,
+    MAX_CURSOR_LENGTH,
+    MAX_LIMIT,
+    CursorCodec,
+    Pagination,
+    keyset_page,
+)
+from .problems import (
+    ALREADY_REGISTERED,
+    BAD_CURSOR,
+    CEREMONY_REFUSED,
+    INVALID,
+    LAST_PASSKEY,
+    NOT_FOUND,
+    PASSKEY_REGISTERED,
+    TOO_LARGE,
+    UNAUTHORIZED,
+    USERNAME_TAKEN,
+    error_responses,
+    install_problem_handlers,
+    install_problem_openapi,
+    problem_response,
+)
 from .settings import Settings
 from .tokens import InvalidToken, issue_token, load_or_create_token_key, verify_token
 
@@ -123,6 +151,11 @@ class CredentialOut(BaseModel):
     last_used_at: int | None
 
 
+class CredentialPage(BaseModel):
+    data: list[CredentialOut]
+    pagination: Pagination
+
+
 def credential_out(credential: Credential) -> CredentialOut:
     return CredentialOut(
         id=credential.id,
@@ -141,6 +174,7 @@ def create_app(settings: Settings) -> FastAPI:
     Base.metadata.create_all(engine)
     sessions = make_session_factory(engine)
     token_key = load_or_create_token_key(settings.token_key_path)
+    cursors = CursorCodec()  # its key lives as long as the process
 
     def get_db() -> Iterator[Session]:
         with sessions() as session:
@@ -200,7 +234,11 @@ def create_app(settings: Settings) -> FastAPI:
 
     router = APIRouter(prefix="/v1")
 
-    @router.post("/registration/options", tags=["registration"])
+    @router.post(
+        "/registration/options",
+        tags=["registration"],
+        responses=error_responses(USERNAME_TAKEN, TOO_LARGE, INVALID),
+    )
     def registration_options(body: RegistrationStart, db: DB) -> CeremonyOptions:
         """Start creating an account: options for navigator.credentials.create()."""
         ceremony_id, options = start_registration(
@@ -212,7 +250,12 @@ def create_app(settings: Settings) -> FastAPI:
         )
         return CeremonyOptions(ceremony_id=ceremony_id, publicKey=options)
 
-    @router.post("/registration", status_code=201, tags=["registration"])
+    @router.post(
+        "/registration",
+        status_code=201,
+        tags=["registration"],
+        responses=error_responses(CEREMONY_REFUSED, ALREADY_REGISTERED, TOO_LARGE, INVALID),
+    )
     def register(body: RegistrationFinish, db: DB, response: Response) -> SessionToken:
         """Verify the new passkey, create the account, and sign it in."""
         stored = finish_registration(
@@ -221,13 +264,21 @@ def create_app(settings: Settings) -> FastAPI:
         response.headers["Location"] = f"/v1/users/{stored.user.id}/credentials/{stored.id}"
         return session_token(stored.user)
 
-    @router.post("/authentication/options", tags=["authentication"])
+    @router.post(
+        "/authentication/options",
+        tags=["authentication"],
+        responses=error_responses(TOO_LARGE, INVALID),
+    )
     def authentication_options(body: AuthenticationStart, db: DB) -> CeremonyOptions:
         """Start a sign-in: options for navigator.credentials.get()."""
         ceremony_id, options = start_authentication(db, settings, body.username)
         return CeremonyOptions(ceremony_id=ceremony_id, publicKey=options)
 
-    @router.post("/authentication", tags=["authentication"])
+    @router.post(
+        "/authentication",
+        tags=["authentication"],
+        responses=error_responses(CEREMONY_REFUSED, TOO_LARGE, INVALID),
+    )
     def authenticate(body: AuthenticationFinish, db: DB) -> SessionToken:
         """Verify the assertion; answer with a short-lived bearer token."""
         user = finish_authentication(
@@ -235,17 +286,28 @@ def create_app(settings: Settings) -> FastAPI:
         )
         return session_token(user)
 
-    @router.get("/me", tags=["account"])
+    @router.get("/me", tags=["account"], responses=error_responses(UNAUTHORIZED))
     def me(user: CurrentUser) -> UserOut:
         return UserOut(id=user.id, username=user.username, display_name=user.display_name)
 
-    @router.post("/credentials/options", tags=["passkeys"])
+    @router.post(
+        "/credentials/options",
+        tags=["passkeys"],
+        responses=error_responses(UNAUTHORIZED, TOO_LARGE, INVALID),
+    )
     def add_passkey_options(body: AddPasskeyStart, user: CurrentUser, db: DB) -> CeremonyOptions:
         """Start adding another passkey to the signed-in account."""
         ceremony_id, options = start_adding(db, settings, user, body.nickname)
         return CeremonyOptions(ceremony_id=ceremony_id, publicKey=options)
 
-    @router.post("/credentials", status_code=201, tags=["passkeys"])
+    @router.post(
+        "/credentials",
+        status_code=201,
+        tags=["passkeys"],
+        responses=error_responses(
+            CEREMONY_REFUSED, UNAUTHORIZED, PASSKEY_REGISTERED, TOO_LARGE, INVALID
+        ),
+    )
     def add_passkey(
         body: RegistrationFinish, user: CurrentUser, db: DB, response: Response
     ) -> CredentialOut:
@@ -259,18 +321,50 @@ def create_app(settings: Settings) -> FastAPI:
         response.headers["Location"] = f"/v1/users/{user.id}/credentials/{stored.id}"
         return credential_out(stored)
 
-    @router.get("/users/{user_id}/credentials", tags=["passkeys"])
-    def list_passkeys(user_id: int, user: CurrentUser) -> list[CredentialOut]:
+    @router.get(
+        "/users/{user_id}/credentials",
+        tags=["passkeys"],
+        responses=error_responses(BAD_CURSOR, UNAUTHORIZED, NOT_FOUND, INVALID),
+    )
+    def list_passkeys(
+        user_id: int,
+        user: CurrentUser,
+        db: DB,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")] = DEFAULT_LIMIT,
+        cursor: Annotated[
+            str | None,
+            Query(
+                max_length=MAX_CURSOR_LENGTH,
+                description="`pagination.next_cursor` of the previous page; omit for the first",
+            ),
+        ] = None,
+    ) -> CredentialPage:
+        """The signed-in user's passkeys, oldest first, a page at a time."""
         if user_id != user.id:
             raise HTTPException(404, "No such user.")
-        return [credential_out(c) for c in user.credentials]
+        this_query = {"user": user.id}  # a cursor is valid only for the list it came from
+        after = None if cursor is None else cursors.decode(cursor, this_query)
+        query = select(Credential).where(Credential.user_id == user.id)
+        rows, has_more = keyset_page(db, query, Credential.id, limit, after)
+        next_cursor = cursors.encode(this_query, rows[-1].id) if has_more else None
+        return CredentialPage(
+            data=[credential_out(c) for c in rows],
+            pagination=Pagination(next_cursor=next_cursor, has_more=has_more),
+        )
 
-    @router.get("/users/{user_id}/credentials/{credential_id}", tags=["passkeys"])
+    @router.get(
+        "/users/{user_id}/credentials/{credential_id}",
+        tags=["passkeys"],
+        responses=error_responses(UNAUTHORIZED, NOT_FOUND, INVALID),
+    )
     def read_passkey(user_id: int, credential_id: int, user: CurrentUser) -> CredentialOut:
         return credential_out(own_credential(user, user_id, credential_id))
 
     @router.delete(
-        "/users/{user_id}/credentials/{credential_id}", status_code=204, tags=["passkeys"]
+        "/users/{user_id}/credentials/{credential_id}",
+        status_code=204,
+        tags=["passkeys"],
+        responses=error_responses(UNAUTHORIZED, NOT_FOUND, LAST_PASSKEY, INVALID),
     )
     def delete_passkey(user_id: int, credential_id: int, user: CurrentUser, db: DB) -> Response:
         credential = own_credential(user, user_id, credential_id)
@@ -285,7 +379,14 @@ def create_app(settings: Settings) -> FastAPI:
         yield
         engine.dispose()
 
-    app = FastAPI(title="Passkey sign-in (WebAuthn)", version="1.0.0", lifespan=lifespan)
+    app = FastAPI(
+        title="Passkey sign-in (WebAuthn)",
+        version="1.0.0",
+        lifespan=lifespan,
+        # operationIds are the function names (list_passkeys, authenticate, ...), not
+        # FastAPI's generated "list_passkeys_v1_users__user_id__credentials_get".
+        generate_unique_id_function=lambda route: route.name,
+    )
     app.state.settings = settings
     app.state.sessions = sessions
     app.state.token_key = token_key
@@ -298,4 +399,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(CeremonyFailed, ceremony_failed)
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.include_router(router)
+    install_problem_openapi(app)
     return app

@@ -20,7 +20,7 @@ def problem(response: httpx.Response, status: int) -> str:
 
 def stored_counter(http: httpx.Client, account) -> int:
     listed = http.get(f"/v1/users/{account.user_id}/credentials", headers=account.auth).json()
-    return listed[0]["sign_count"]
+    return listed["data"][0]["sign_count"]
 
 
 def test_registration_options_demand_a_verified_discoverable_passkey(http):
@@ -223,7 +223,7 @@ def test_malformed_credentials_are_400_not_500(http, new_account):
 def test_passkeys_of_another_user_are_not_found(http, new_account):
     alice, bob = new_account(), new_account()
     alices = f"/v1/users/{alice.user_id}/credentials"
-    passkey_id = http.get(alices, headers=alice.auth).json()[0]["id"]
+    passkey_id = http.get(alices, headers=alice.auth).json()["data"][0]["id"]
     problem(http.get(alices, headers=bob.auth), 404)
     problem(http.get(f"{alices}/{passkey_id}", headers=bob.auth), 404)
     problem(http.delete(f"{alices}/{passkey_id}", headers=bob.auth), 404)
@@ -233,7 +233,7 @@ def test_passkeys_of_another_user_are_not_found(http, new_account):
 def test_second_passkey_and_deletion(http, new_account):
     account = new_account()
     path = f"/v1/users/{account.user_id}/credentials"
-    first = http.get(path, headers=account.auth).json()[0]["id"]
+    first = http.get(path, headers=account.auth).json()["data"][0]["id"]
     problem(http.delete(f"{path}/{first}", headers=account.auth), 409)  # the last one
 
     phone = SoftAuthenticator()
