@@ -7,13 +7,18 @@
 - **ReBAC (relation tuples)**: which documents and folders, through ownership, sharing and
   folder inheritance (404 when you may not view it, 403 when you may view but not edit);
 - **ABAC (casbin)**: the submit/publish workflow, decided on attributes (403);
-- **row-level filtering**: ``GET /v1/documents`` asks SQL for visible rows only.
+- **row-level filtering**: the lists (``GET /v1/documents``, ``/v1/folders``,
+  ``/v1/members``) ask SQL for visible rows only, one keyset page at a time.
+
+Each operationId is the function's name (``list_documents``), so generated clients get
+readable method names.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Annotated, Any
 
@@ -36,18 +41,19 @@ from access_control.body_limit import BodySizeLimitMiddleware
 from access_control.db import make_engine, make_session_factory
 from access_control.documents import (
     ConflictingSortOrder,
-    InvalidCursor,
     SortKey,
     SortOrder,
     document_ref,
     folder_ref,
+    list_org_members,
     list_visible_documents,
+    list_visible_folders,
     load_visible_document,
     load_visible_folder,
     resolve_sort,
-    visible_folders,
 )
 from access_control.models import Base, Document, Folder, Organization, User
+from access_control.pagination import InvalidCursor, Page
 from access_control.problems import (
     PROBLEM_MEDIA_TYPE,
     Problem,
@@ -63,8 +69,10 @@ from access_control.schemas import (
     DocumentUpdate,
     FolderCreate,
     FolderOut,
+    FolderPage,
     LoginRequest,
     MemberOut,
+    MemberPage,
     MeOut,
     Pagination,
     PermissionsOut,
@@ -82,6 +90,8 @@ PUBLISH_RULE = (
     "author's department, cleared for its sensitivity, Monday to Friday 08:00-18:00 UTC."
 )
 SUBMIT_RULE = "Only the author can submit a document, and only while it is a draft."
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
 
 
 class Services:
@@ -136,6 +146,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         summary="RBAC, ABAC and ReBAC side by side over a multi-tenant document workspace.",
         lifespan=lifespan,
+        # operationId = the function's name (list_documents), not FastAPI's default
+        # (list_documents_v1_documents_get); route names are unique, so the ids are too.
+        generate_unique_id_function=lambda route: route.name,
     )
     app.state.services = services
     install_problem_handlers(app)
@@ -196,6 +209,39 @@ def current_user(
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    limit: int
+    cursor: str | None
+
+
+def page_request(
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_PAGE_SIZE, description="Rows per page.")
+    ] = DEFAULT_PAGE_SIZE,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=512,
+            description="`pagination.next_cursor` of the previous page; omit for the first.",
+        ),
+    ] = None,
+) -> PageRequest:
+    """The query parameters every list takes (the same bounds everywhere)."""
+    return PageRequest(limit, cursor)
+
+
+PageRequestDep = Annotated[PageRequest, Depends(page_request)]
+
+
+def pagination_of(page: Page[Any]) -> Pagination:
+    return Pagination(next_cursor=page.next_cursor, has_more=page.has_more, total=page.total)
+
+
+def invalid_cursor(exc: InvalidCursor) -> RequestValidationError:
+    return validation_problem(("query", "cursor"), str(exc))
 
 
 def require_role_permission(
@@ -263,7 +309,7 @@ def login(body: LoginRequest, session: SessionDep, services: ServicesDep) -> Tok
 
 
 @router.get("/v1/me", response_model=MeOut, tags=["auth"])
-def me(user: CurrentUser, session: SessionDep, services: ServicesDep) -> MeOut:
+def read_current_user(user: CurrentUser, session: SessionDep, services: ServicesDep) -> MeOut:
     org = session.get_one(Organization, user.org_id)
     return MeOut(
         username=user.username,
@@ -277,22 +323,29 @@ def me(user: CurrentUser, session: SessionDep, services: ServicesDep) -> MeOut:
 # -- RBAC only ----------------------------------------------------------------------------
 
 
-@router.get("/v1/members", response_model=list[MemberOut], tags=["rbac"], responses=problems(403))
-def list_members(user: CurrentUser, session: SessionDep, services: ServicesDep) -> list[MemberOut]:
+@router.get("/v1/members", response_model=MemberPage, tags=["rbac"], responses=problems(403))
+def list_members(
+    user: CurrentUser, session: SessionDep, services: ServicesDep, paging: PageRequestDep
+) -> MemberPage:
+    """The caller's organization only, by username; one page at a time."""
     require_role_permission(
         services, user, "members", "list", "Only organization admins can list members."
     )
-    members = session.scalars(
-        select(User).where(User.org_id == user.org_id).order_by(User.username)
+    try:
+        page = list_org_members(session, user, limit=paging.limit, cursor=paging.cursor)
+    except InvalidCursor as exc:
+        raise invalid_cursor(exc) from None
+    return MemberPage(
+        data=[
+            MemberOut(
+                username=member.username,
+                roles=roles_in_org(services.rbac, member.username, user.org_id),
+                department=member.department,
+            )
+            for member in page.items
+        ],
+        pagination=pagination_of(page),
     )
-    return [
-        MemberOut(
-            username=member.username,
-            roles=roles_in_org(services.rbac, member.username, user.org_id),
-            department=member.department,
-        )
-        for member in members
-    ]
 
 
 # -- documents: row-level filtering, RBAC + ReBAC + ABAC ---------------------------------
@@ -305,6 +358,7 @@ def list_documents(
     user: CurrentUser,
     session: SessionDep,
     services: ServicesDep,
+    paging: PageRequestDep,
     q: Annotated[str | None, Query(max_length=100, description="Text in title or body.")] = None,
     sort: Annotated[
         SortKey | None,
@@ -313,10 +367,6 @@ def list_documents(
     order: Annotated[
         SortOrder | None,
         Query(description="The direction as a word, for an unprefixed `sort` (default asc)."),
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[
-        str | None, Query(max_length=512, description="`pagination.next_cursor` of the last page.")
     ] = None,
 ) -> DocumentPage:
     require_role_permission(
@@ -333,16 +383,14 @@ def list_documents(
             user,
             q=q,
             sort=sort_key,
-            limit=limit,
-            cursor=cursor,
+            limit=paging.limit,
+            cursor=paging.cursor,
         )
     except InvalidCursor as exc:
-        raise validation_problem(("query", "cursor"), str(exc)) from None
+        raise invalid_cursor(exc) from None
     return DocumentPage(
         data=[DocumentOut.model_validate(item) for item in page.items],
-        pagination=Pagination(
-            next_cursor=page.next_cursor, has_more=page.has_more, total=page.total
-        ),
+        pagination=pagination_of(page),
     )
 
 
@@ -437,7 +485,7 @@ def update_document(
     tags=["documents"],
     responses=problems(404),
 )
-def document_permissions(
+def read_document_permissions(
     document_id: int, user: CurrentUser, session: SessionDep, services: ServicesDep
 ) -> PermissionsOut:
     """What the caller may do with the document, so a UI can show only usable buttons."""
@@ -537,14 +585,28 @@ def share_document(
 # -- folders -------------------------------------------------------------------------------
 
 
-@router.get(
-    "/v1/folders", response_model=list[FolderOut], tags=["folders"], responses=problems(403)
-)
-def list_folders(user: CurrentUser, session: SessionDep, services: ServicesDep) -> list[Folder]:
+@router.get("/v1/folders", response_model=FolderPage, tags=["folders"], responses=problems(403))
+def list_folders(
+    user: CurrentUser, session: SessionDep, services: ServicesDep, paging: PageRequestDep
+) -> FolderPage:
+    """Folders the caller may view, by name; rows filtered in SQL like documents."""
     require_role_permission(
         services, user, "folder", "read", "Your role in this organization cannot read folders."
     )
-    return visible_folders(session, services.relation_store(session), user)
+    try:
+        page = list_visible_folders(
+            session,
+            services.relation_store(session),
+            user,
+            limit=paging.limit,
+            cursor=paging.cursor,
+        )
+    except InvalidCursor as exc:
+        raise invalid_cursor(exc) from None
+    return FolderPage(
+        data=[FolderOut.model_validate(folder) for folder in page.items],
+        pagination=pagination_of(page),
+    )
 
 
 @router.post(

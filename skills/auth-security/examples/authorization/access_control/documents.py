@@ -101,7 +101,7 @@ def list_visible_folders(
     return keyset_page(session, Folder, filters, FOLDER_ORDERING, limit=limit, cursor=cursor)
 
 
-def list_members(session: Session, user: User, *, limit: int, cursor: str | None) -> Page[User]:
+def list_org_members(session: Session, user: User, *, limit: int, cursor: str | None) -> Page[User]:
     """The users of the caller's organization, by username (RBAC decides who may ask)."""
     filters = (User.org_id == user.org_id,)
     return keyset_page(session, User, filters, MEMBER_ORDERING, limit=limit, cursor=cursor)

@@ -71,11 +71,13 @@ class Organization(Base):
 
 class User(Base):
     __tablename__ = "users"
+    # The member list filters by tenant and pages by username (plus id).
+    __table_args__ = (Index("ix_users_org_username", "org_id", "username", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(40), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
-    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     # Attributes the ABAC rules read.
     department: Mapped[str] = mapped_column(String(40))
     clearance: Mapped[int] = mapped_column(
@@ -85,9 +87,11 @@ class User(Base):
 
 class Folder(Base):
     __tablename__ = "folders"
+    # The folder list filters by tenant and pages by name (plus id).
+    __table_args__ = (Index("ix_folders_org_name", "org_id", "name", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("folders.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)

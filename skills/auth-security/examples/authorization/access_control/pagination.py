@@ -54,7 +54,7 @@ class Ordering:
         if not isinstance(self.column.type, UTCDateTime):
             return key
         moment = datetime.fromisoformat(key)
-        if moment.tzinfo is None:  # the column refuses naive datetimes: a 500, not a 422
+        if moment.tzinfo is None:  # UTCDateTime would refuse it when binding: a 500
             raise ValueError("a naive timestamp in a cursor")
         return moment
 
@@ -112,9 +112,7 @@ def keyset_page(
             query = query.where(or_(column < key, and_(column == key, row_id < last_id)))
         else:
             query = query.where(or_(column > key, and_(column == key, row_id > last_id)))
-    order = (
-        (column.desc(), row_id.desc()) if ordering.descending else (column.asc(), row_id.asc())
-    )
+    order = (column.desc(), row_id.desc()) if ordering.descending else (column.asc(), row_id.asc())
     rows = list(session.scalars(query.order_by(*order).limit(limit + 1)))
     has_more = len(rows) > limit
     items = rows[:limit]

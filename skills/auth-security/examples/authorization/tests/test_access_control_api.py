@@ -48,6 +48,59 @@ def test_openapi_declares_bearer_security_on_every_protected_operation(served) -
             assert bool(operation.get("security")) is protected, (method, path)
 
 
+def test_operation_ids_are_the_function_names(served) -> None:
+    """Readable, stable, unique: SDK generators name their methods after them."""
+    schema = served.client.get("/openapi.json").json()
+    operation_ids = [
+        operation["operationId"]
+        for operations in schema["paths"].values()
+        for operation in operations.values()
+    ]
+    assert len(operation_ids) == len(set(operation_ids))
+    assert set(operation_ids) == {
+        "login",
+        "read_current_user",
+        "list_members",
+        "list_documents",
+        "create_document",
+        "read_document",
+        "update_document",
+        "read_document_permissions",
+        "submit_document",
+        "publish_document",
+        "share_document",
+        "list_folders",
+        "create_folder",
+    }
+
+
+def returns_a_list(schema: dict, operation: dict) -> bool:
+    """A 200 body that is an array, or an envelope with a `data` array."""
+    body = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    if "$ref" in body:
+        body = schema["components"]["schemas"][body["$ref"].rsplit("/", 1)[-1]]
+    return (
+        body.get("type") == "array"
+        or body.get("properties", {}).get("data", {}).get("type") == "array"
+    )
+
+
+def test_every_list_declares_bounded_cursor_pagination(served) -> None:
+    schema = served.client.get("/openapi.json").json()
+    lists = {
+        path: operations["get"]
+        for path, operations in schema["paths"].items()
+        if "get" in operations and returns_a_list(schema, operations["get"])
+    }
+    assert set(lists) == {"/v1/documents", "/v1/folders", "/v1/members"}
+    for path, operation in lists.items():
+        query = {p["name"]: p for p in operation["parameters"] if p["in"] == "query"}
+        assert {"limit", "cursor"} <= set(query), path
+        bounds = {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}
+        assert bounds.items() <= query["limit"]["schema"].items(), path
+        assert query["cursor"]["schema"]["anyOf"][0]["maxLength"] == 512, path
+
+
 def test_login_issues_a_short_lived_hs256_token(served, settings) -> None:
     token = served.token("alice")
     header, claims = decode_segment(token.split(".")[0]), decode_segment(token.split(".")[1])
@@ -167,12 +220,13 @@ def test_403_when_you_can_see_it_but_not_do_it(served) -> None:
     # RBAC: a guest cannot create at all, a member cannot list members.
     assert_problem(served.as_user("dave")("POST", "/v1/documents", json={"title": "x"}), 403)
     assert_problem(served.as_user("alice")("GET", "/v1/members"), 403)
-    members = served.as_user("carol")("GET", "/v1/members").json()
+    members = served.as_user("carol")("GET", "/v1/members").json()["data"]
     assert [m["username"] for m in members] == ["alice", "carol", "dave", "erin"]
 
 
 def test_folders_gate_document_creation(served) -> None:
-    folders = {f["name"]: f["id"] for f in served.as_user("erin")("GET", "/v1/folders").json()}
+    erin_folders = served.as_user("erin")("GET", "/v1/folders").json()["data"]
+    folders = {f["name"]: f["id"] for f in erin_folders}
     assert set(folders) == {"Engineering", "Specs", "Handbook", "Sales"}
     alice = served.as_user("alice")
     # alice cannot see Sales: 404; erin sees Engineering but only as a viewer: 403.
@@ -192,7 +246,7 @@ def test_folders_gate_document_creation(served) -> None:
     assert erin("GET", created.headers["location"]).status_code == 200
     sub = alice("POST", "/v1/folders", json={"name": "Drafts", "parent_id": folders["Specs"]})
     assert sub.status_code == 201 and sub.json()["parent_id"] == folders["Specs"]
-    assert "Drafts" in {f["name"] for f in erin("GET", "/v1/folders").json()}
+    assert "Drafts" in {f["name"] for f in erin("GET", "/v1/folders").json()["data"]}
 
 
 def test_sharing_writes_a_tuple_and_grants_access(served) -> None:
