@@ -1,7 +1,7 @@
 """The API contract every Python API example in the skills library keeps (issue 3).
 
 Each example folder with an ``app.py`` also has a ``contract.py`` of hooks (see
-/skills/api-patterns/examples/python-fastapi/README.md): ``make_app``, ``access_token``,
+skills/api-patterns/examples/python-fastapi/README.md): ``make_app``, ``access_token``,
 ``expired_access_token``, ``create_owned_object``, ``WRITE_OPERATION``,
 ``valid_write_body``, ``USERS`` and ``MAX_BODY_BYTES``. This suite serves each app with a
 real uvicorn on 127.0.0.1 and attacks it over HTTP: bad and forged tokens, another user's
