@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from backend_skills.course_map import SkillPlan, load_course_map
-from backend_skills.lint import _Collector, lint, lint_notebook, lint_skill_folder
+from backend_skills.findings import Collector
+from backend_skills.lint import lint, lint_skill_folder
+from backend_skills.notebook_lint import lint_notebook
 from backend_skills.paths import skills_dir
 
 REAL = skills_dir() / "databases-relational"
@@ -26,7 +28,7 @@ def skill(tmp_path) -> Path:
 
 
 def findings(folder: Path) -> list[str]:
-    out = _Collector()
+    out = Collector()
     plan = load_course_map().skill("databases-relational")
     lint_skill_folder(folder, out, SkillPlan(**{**plan.__dict__}))
     return [str(f) for f in out.findings if f.severity == "error"]
@@ -124,7 +126,7 @@ def test_notebook_rules(tmp_path):
     }
     path = tmp_path / "bad.ipynb"
     path.write_text(json.dumps(notebook))
-    out = _Collector()
+    out = Collector()
     lint_notebook(path, out)
     text = "\n".join(str(f) for f in out.findings)
     for expected in [

@@ -8,8 +8,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from backend_skills.course import discover, execute, harness
 from backend_skills.paths import notebooks_dir
+from backend_skills.runner import discover, execute, harness
 
 pytestmark = pytest.mark.notebook
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 from papermill.inspection import inspect_notebook
 
-from backend_skills.course import discover, execute, harness
 from backend_skills.paths import notebooks_dir
+from backend_skills.runner import discover, execute, harness
 
 pytestmark = pytest.mark.notebook
 WITH_DATABASE_URL = [nb for nb in discover() if "DATABASE_URL" in inspect_notebook(str(nb))]

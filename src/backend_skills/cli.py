@@ -236,7 +236,7 @@ def _parameters(pairs: list[str]) -> dict:
 def cmd_run(args) -> int:
     from papermill.inspection import inspect_notebook
 
-    from backend_skills.course import discover, run_course
+    from backend_skills.runner import discover, run_course
 
     for skill in args.skills:
         _known_skill(skill)
@@ -270,7 +270,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_execute(args) -> int:
-    from backend_skills.course import discover, execute_in_place
+    from backend_skills.runner import discover, execute_in_place
 
     notebooks = [Path(n) for n in args.notebooks] or discover()
     for notebook in notebooks:

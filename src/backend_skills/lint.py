@@ -3,23 +3,22 @@
 Agent Skills: frontmatter keys, name, description, body length, cited paths exist,
 references one level deep, tables of contents in long references. Course: every item the
 seed names exists and is not a stub (pending items are warnings), the decision tree
-validates and SKILL.md draws it, no skill file imports the course library, and each
-notebook has one `parameters` cell, kernel python3, outputs from one top-to-bottom run and
-the parameter sets the test harness runs.
+validates and SKILL.md draws it, no skill file imports the course library; each notebook
+passes the rules in notebook_lint.py.
 """
 
 from __future__ import annotations
 
 import ast
-import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from backend_skills.course_map import SkillPlan, load_course_map
-from backend_skills.paths import notebooks_dir, shown_path
+from backend_skills.findings import Collector, Finding
+from backend_skills.notebook_lint import lint_notebook
+from backend_skills.paths import notebooks_dir
 from backend_skills.trees import TreeError, load_tree, skill_md_tree_block, tree_block
 
 FRONTMATTER_KEYS = {"name", "description", "license", "compatibility", "metadata", "allowed-tools"}
@@ -32,34 +31,12 @@ STUB_MARKERS = re.compile(
 )
 MIN_LINES = {"reference": 60, "script": 30, "init": 60}
 CITED_PATH = re.compile(r"\]\(([^)\s#]+)(?:#[^)]*)?\)|`((?:references|examples|scripts)/[^`\s]+)`")
-NOTEBOOK_HARNESS_KEYS = ("second_parameters", "bad_parameters", "bad_parameters_error")
-
-
-@dataclass(frozen=True)
-class Finding:
-    path: str
-    severity: str  # "error" or "warning"
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.severity}: {self.message}"
-
-
-class _Collector:
-    def __init__(self):
-        self.findings: list[Finding] = []
-
-    def error(self, path: Path | str, message: str) -> None:
-        self.findings.append(Finding(shown_path(path), "error", message))
-
-    def warning(self, path: Path | str, message: str) -> None:
-        self.findings.append(Finding(shown_path(path), "warning", message))
 
 
 def lint(skills: list[str] | None = None) -> list[Finding]:
     """Lint the named skills (default: every skill folder present) and their notebooks."""
     course = load_course_map()
-    out = _Collector()
+    out = Collector()
     names = skills or [plan.name for plan in course.skills.values() if plan.present]
     for name in names:
         plan = course.skill(name)  # KeyError for an unknown skill: the CLI's exit 2
@@ -75,7 +52,7 @@ def lint(skills: list[str] | None = None) -> list[Finding]:
     return out.findings
 
 
-def lint_skill_folder(folder: Path, out: _Collector, plan: SkillPlan | None = None) -> None:
+def lint_skill_folder(folder: Path, out: Collector, plan: SkillPlan | None = None) -> None:
     skill_md = folder / "SKILL.md"
     if not skill_md.is_file():
         out.error(skill_md, "missing")
@@ -95,7 +72,7 @@ def lint_skill_folder(folder: Path, out: _Collector, plan: SkillPlan | None = No
         _check_seed_items(folder, plan, out)
 
 
-def _split_frontmatter(text: str, path: Path, out: _Collector) -> tuple[dict | None, str]:
+def _split_frontmatter(text: str, path: Path, out: Collector) -> tuple[dict | None, str]:
     match = re.match(r"^---\n(.*?)\n---\n?(.*)$", text, re.DOTALL)
     if not match:
         out.error(path, "no YAML frontmatter between --- lines at the top")
@@ -111,7 +88,7 @@ def _split_frontmatter(text: str, path: Path, out: _Collector) -> tuple[dict | N
     return data, match.group(2)
 
 
-def _check_frontmatter(data: dict, folder_name: str, path: Path, out: _Collector) -> None:
+def _check_frontmatter(data: dict, folder_name: str, path: Path, out: Collector) -> None:
     unknown = sorted(set(data) - FRONTMATTER_KEYS)
     if unknown:
         out.error(path, f"frontmatter key(s) not allowed: {', '.join(unknown)}")
@@ -139,7 +116,7 @@ def _check_frontmatter(data: dict, folder_name: str, path: Path, out: _Collector
         out.error(path, "description should say when to use the skill ('Use when ...')")
 
 
-def _check_cited_paths(body: str, folder: Path, path: Path, out: _Collector) -> None:
+def _check_cited_paths(body: str, folder: Path, path: Path, out: Collector) -> None:
     for match in CITED_PATH.finditer(body):
         cited = match.group(1) or match.group(2)
         if re.match(r"^[a-z]+:", cited):  # http:, https:, mailto:
@@ -151,7 +128,7 @@ def _check_cited_paths(body: str, folder: Path, path: Path, out: _Collector) -> 
             out.error(path, f"reference {cited!r} is nested; keep references one level deep")
 
 
-def _check_tree(folder: Path, skill_md_text: str, out: _Collector) -> None:
+def _check_tree(folder: Path, skill_md_text: str, out: Collector) -> None:
     tree_path = folder / "decision-tree.yaml"
     if not tree_path.is_file():
         out.error(tree_path, "missing")
@@ -173,7 +150,7 @@ def _check_tree(folder: Path, skill_md_text: str, out: _Collector) -> None:
         )
 
 
-def _check_toc(reference: Path, out: _Collector) -> None:
+def _check_toc(reference: Path, out: Collector) -> None:
     lines = reference.read_text(encoding="utf-8").splitlines()
     if len(lines) > TOC_THRESHOLD_LINES and not any(
         re.match(r"^#{2,3}\s+(table of )?contents\s*$", line, re.IGNORECASE) for line in lines
@@ -181,7 +158,7 @@ def _check_toc(reference: Path, out: _Collector) -> None:
         out.error(reference, f"{len(lines)} lines and no table of contents ('## Contents')")
 
 
-def _check_no_course_imports(folder: Path, out: _Collector) -> None:
+def _check_no_course_imports(folder: Path, out: Collector) -> None:
     for source in sorted(folder.rglob("*.py")):
         try:
             tree = ast.parse(source.read_text(encoding="utf-8"))
@@ -202,7 +179,7 @@ def _check_no_course_imports(folder: Path, out: _Collector) -> None:
                 )
 
 
-def _check_seed_items(folder: Path, plan: SkillPlan, out: _Collector) -> None:
+def _check_seed_items(folder: Path, plan: SkillPlan, out: Collector) -> None:
     items = [("init.md", "init")]
     items += [(f"references/{name}", "reference") for name in plan.references]
     items += [(f"examples/{name}", "example") for name in plan.examples]
@@ -243,33 +220,3 @@ def _stub_problem(target: Path, kind: str) -> str | None:
     if marker:
         return f"looks like a stub: contains {marker.group(0)!r}"
     return None
-
-
-def lint_notebook(path: Path, out: _Collector) -> None:
-    try:
-        notebook = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        out.error(path, f"not a readable notebook ({exc.__class__.__name__})")
-        return
-    kernel = notebook.get("metadata", {}).get("kernelspec", {}).get("name")
-    if kernel != "python3":
-        out.error(path, f"kernelspec {kernel!r} (want 'python3')")
-    code = [cell for cell in notebook.get("cells", []) if cell.get("cell_type") == "code"]
-    tagged = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
-    if len(tagged) != 1:
-        out.error(path, f"{len(tagged)} cells tagged 'parameters' (want exactly 1)")
-    counts = [cell.get("execution_count") for cell in code]
-    if counts != list(range(1, len(code) + 1)):
-        out.error(path, "stored outputs are not from one top-to-bottom run (run make execute)")
-    for cell in code:
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error":
-                out.error(path, f"stored output has an error ({output.get('ename')})")
-    harness = notebook.get("metadata", {}).get("backend_skills", {})
-    missing = [key for key in NOTEBOOK_HARNESS_KEYS if key not in harness]
-    if missing:
-        out.error(
-            path,
-            f"metadata.backend_skills lacks {', '.join(missing)} (the papermill "
-            "runs need a second and a bad parameter set)",
-        )

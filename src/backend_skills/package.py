@@ -6,7 +6,8 @@ import zipfile
 from pathlib import Path
 
 from backend_skills.course_map import load_course_map
-from backend_skills.lint import _Collector, lint_skill_folder
+from backend_skills.findings import Collector
+from backend_skills.lint import lint_skill_folder
 
 # Build and test leftovers that are not part of a skill.
 EXCLUDED_PARTS = {"__pycache__", "node_modules", ".pytest_cache", "target", ".venv", "dist"}
@@ -20,7 +21,7 @@ def package_skill(name: str, out_dir: Path) -> Path:
     plan = load_course_map().skill(name)
     if not plan.present:
         raise PackageError(f"{name}: no skill folder yet")
-    findings = _Collector()
+    findings = Collector()
     lint_skill_folder(plan.folder, findings, plan)
     errors = [f for f in findings.findings if f.severity == "error"]
     if errors:

@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from backend_skills.course import execute, write_report
+from backend_skills.runner import execute, write_report
 
 pytestmark = pytest.mark.notebook
 

@@ -14,15 +14,9 @@ from fastapi import FastAPI, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from backend_skills.frontends import (
-    FetchError,
-    FormField,
-    PagedTable,
-    RecordForm,
-    field_errors,
-    http_page_fetcher,
-    http_submitter,
-)
+from backend_skills.paged_table import FetchError, PagedTable, http_page_fetcher
+from backend_skills.problem_details import field_errors
+from backend_skills.record_form import FormField, RecordForm, http_submitter
 from backend_skills.serve import ServedApp
 
 COLORS = ["red", "green", "blue"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from backend_skills.tree_walker import DecisionTreeWalker
 from backend_skills.trees import UnknownChoice
-from backend_skills.widgets import DecisionTreeWalker
 
 
 def test_choose_back_reset_and_recommendation():

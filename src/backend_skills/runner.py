@@ -1,6 +1,6 @@
 """Execute notebooks headless with papermill and report wall time and the kernel's peak RSS.
 
-Each notebook runs in its own worker process (`python -m backend_skills.course NB OUT`), so
+Each notebook runs in its own worker process (`python -m backend_skills.runner NB OUT`), so
 `getrusage(RUSAGE_CHILDREN)` in the worker, read after papermill has shut the kernel down,
 is that notebook's kernel peak and nothing else's. Kernels run with the network guard.
 """
@@ -77,7 +77,7 @@ def execute(
     command = [
         sys.executable,
         "-m",
-        "backend_skills.course",
+        "backend_skills.runner",
         str(notebook),
         str(output),
         json.dumps(parameters or {}),
