@@ -48,14 +48,6 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _find(session: Session, presented: str) -> RefreshToken | None:
-    # Looked up by hash: the index makes it one probe, and the timing of that probe says
-    # nothing useful about the token (an attacker does not control the hash's prefix).
-    return session.scalar(
-        select(RefreshToken).where(RefreshToken.token_hash == token_hash(presented))
-    )
-
-
 def _new_token(session: Session, family: LoginSession, now: int, lifetimes: Lifetimes) -> Issued:
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)  # 256 bits from the OS CSPRNG
     idle_expires_at = min(now + lifetimes.idle_seconds, family.expires_at)
@@ -94,6 +86,8 @@ def _revoke(session: Session, family: LoginSession, now: int, reason: str) -> No
 
 def rotate(session: Session, presented: str, now: int, lifetimes: Lifetimes) -> Issued:
     """Exchange a refresh token for its successor, or raise RefreshRejected."""
+    # Looked up by hash: the index makes it one probe, and the timing of that probe says
+    # nothing useful about the token (an attacker does not control the hash's prefix).
     row = session.scalar(
         select(RefreshToken).where(RefreshToken.token_hash == token_hash(presented))
     )
