@@ -1,6 +1,8 @@
-"""The API contract every Python API example in the skills library keeps (issue 3).
+"""The API contract the skills library's HTTP API examples opt in to (issue 3).
 
-Each example folder with an ``app.py`` also has a ``contract.py`` of hooks (see
+It covers the examples that opt in: their ``contract.py`` declares
+``API_CONTRACT = "bearer-jwt-v1"`` (backend_skills.examples; a folder with an ``app.py``
+and no marker is not attacked) and holds the hooks (see
 skills/api-patterns/examples/python-fastapi/README.md): ``make_app``, ``access_token``,
 ``expired_access_token``, ``create_owned_object``, ``WRITE_OPERATION``,
 ``valid_write_body``, ``USERS`` and ``MAX_BODY_BYTES``. This suite serves each app with a
@@ -365,6 +367,7 @@ def test_every_api_example_has_contract_hooks():
     assert EXAMPLES, "no API examples found"
     for skill, example in EXAMPLES:
         contract = load_example_module(skill, example, "contract")
+        assert contract.API_CONTRACT == "bearer-jwt-v1", example  # what the listing read
         for hook in (
             "make_app",
             "access_token",

@@ -91,6 +91,7 @@ def make_vulnerable_app(_work_dir: Path) -> FastAPI:
 
 def _vulnerable_contract() -> types.ModuleType:
     contract = types.ModuleType("vulnerable_contract")
+    contract.API_CONTRACT = "bearer-jwt-v1"  # opted in, as a real example's contract.py is
     contract.USERS = ("alice", "bob")
     contract.MAX_BODY_BYTES = 1024
     contract.WRITE_OPERATION = ("POST", "/notes")

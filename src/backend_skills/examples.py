@@ -5,10 +5,21 @@ package has a name unique in the course (`catalog_api`, `token_auth`, ...). The 
 on ``sys.path`` so that package imports; the top-level file is loaded under a name of its
 own, because every API example has an ``app.py`` and two of them must not share
 ``sys.modules["app"]``.
+
+An example opts in to the course's API contract suite (tests/test_api_contract.py: bearer
+tokens attacked, other users' objects, unknown fields, oversize bodies, SQL metacharacters,
+problem details) by one module-level line in its ``contract.py``::
+
+    API_CONTRACT = "bearer-jwt-v1"
+
+A folder with an ``app.py`` and no such line is not attacked: a public read-only API or a
+WebSocket server has no bearer tokens to forge. The line is read from the file's syntax
+tree, so listing the examples imports none of them.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import re
 import sys
@@ -25,11 +36,60 @@ def example_dir(skill: str, example: str) -> Path:
     return folder
 
 
-def api_examples() -> list[tuple[str, str]]:
-    """(skill, example) of every example folder with an HTTP API (it has an app.py)."""
-    return sorted(
-        (app.parents[2].name, app.parent.name) for app in skills_dir().glob("*/examples/*/app.py")
-    )
+CONTRACT_MARKER = "API_CONTRACT"
+# The contracts the course's suites know, and the suite that holds an example to each.
+CONTRACTS = {"bearer-jwt-v1": "tests/test_api_contract.py"}
+
+
+def _module_level(contract_py: Path) -> list[ast.stmt]:
+    try:
+        return ast.parse(contract_py.read_text(encoding="utf-8")).body
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return []  # lint reports a contract.py that does not parse
+
+
+def declared_contract(contract_py: Path) -> str | None:
+    """The value of ``API_CONTRACT = "..."`` at the top level of a contract.py, or None."""
+    for node in _module_level(contract_py):
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        value = getattr(node, "value", None)
+        if any(isinstance(t, ast.Name) and t.id == CONTRACT_MARKER for t in targets) and (
+            isinstance(value, ast.Constant) and isinstance(value.value, str)
+        ):
+            return value.value
+    return None
+
+
+def _contract_files() -> list[Path]:
+    return sorted(skills_dir().glob("*/examples/*/contract.py"))
+
+
+def _skill_and_example(contract_py: Path) -> tuple[str, str]:
+    return contract_py.parents[2].name, contract_py.parent.name
+
+
+def api_examples(contract: str = "bearer-jwt-v1") -> list[tuple[str, str]]:
+    """(skill, example) of every example whose contract.py declares CONTRACT (opted in)."""
+    if contract not in CONTRACTS:
+        raise ValueError(f"unknown API contract {contract!r} (known: {', '.join(CONTRACTS)})")
+    return [
+        _skill_and_example(path)
+        for path in _contract_files()
+        if declared_contract(path) == contract
+    ]
+
+
+def openapi_examples() -> list[tuple[str, str]]:
+    """(skill, example) of every example whose contract.py can build its app (``make_app``),
+    opted in to a contract or not: each serves an OpenAPI document the course can check."""
+    return [
+        _skill_and_example(path)
+        for path in _contract_files()
+        if any(
+            isinstance(node, ast.FunctionDef) and node.name == "make_app"
+            for node in _module_level(path)
+        )
+    ]
 
 
 def load_example_module(skill: str, example: str, module: str = "app") -> ModuleType:

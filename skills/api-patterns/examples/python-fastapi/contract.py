@@ -14,6 +14,7 @@ from task_api.main import create_app
 from task_api.models import User
 from task_api.settings import Settings
 
+API_CONTRACT = "bearer-jwt-v1"  # opts in to the course's API contract suite
 USERS: tuple[str, str] = ("alice", "bob")
 MAX_BODY_BYTES: int = 65_536
 WRITE_OPERATION: tuple[str, str] = ("POST", "/v1/tasks")

@@ -14,6 +14,7 @@ from access_control.settings import Settings
 from fastapi import FastAPI
 from sqlalchemy import select
 
+API_CONTRACT = "bearer-jwt-v1"  # opts in to the course's API contract suite
 # Two seeded users in different organizations: neither can see the other's documents.
 USERS: tuple[str, str] = ("alice", "bob")
 MAX_BODY_BYTES: int = _MAX_BODY_BYTES

@@ -12,6 +12,7 @@ from token_auth.api import create_app
 from token_auth.db import Base, User
 from token_auth.settings import Settings
 
+API_CONTRACT = "bearer-jwt-v1"  # opts in to the course's API contract suite
 USERS: tuple[str, str] = ("alice", "bob")
 MAX_BODY_BYTES: int = Settings.max_body_bytes
 

@@ -14,6 +14,7 @@ from oauth_pkce.settings import NOTES_WEB, Settings
 from oauth_pkce.tokens import AccessTokenGenerator
 from sqlalchemy import select
 
+API_CONTRACT = "bearer-jwt-v1"  # opts in to the course's API contract suite
 USERS: tuple[str, str] = ("alice", "bob")
 MAX_BODY_BYTES: int = 16_384
 WRITE_OPERATION: tuple[str, str] = ("POST", "/api/notes")

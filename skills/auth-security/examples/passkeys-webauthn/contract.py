@@ -14,6 +14,7 @@ from passkey_login.soft_authenticator import SoftAuthenticator
 from passkey_login.tokens import issue_token
 from sqlalchemy import select
 
+API_CONTRACT = "bearer-jwt-v1"  # opts in to the course's API contract suite
 USERS: tuple[str, str] = ("alice", "bob")
 MAX_BODY_BYTES: int = 16_384
 WRITE_OPERATION: tuple[str, str] = ("POST", "/v1/credentials/options")

@@ -13,6 +13,7 @@ from password_login.api import create_app
 from password_login.db import Base
 from password_login.settings import Settings
 
+API_CONTRACT = "bearer-jwt-v1"  # opts in to the course's API contract suite
 USERS: tuple[str, str] = ("alice", "bob")
 MAX_BODY_BYTES: int = Settings.max_body_bytes
 
