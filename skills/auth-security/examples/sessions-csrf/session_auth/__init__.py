@@ -1,0 +1,1 @@
+"""Server-side sessions in a __Host- cookie, session fixation prevented, CSRF defended."""
