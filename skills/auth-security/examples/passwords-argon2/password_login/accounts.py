@@ -59,7 +59,8 @@ def authenticate(
     return user
 
 
-def update_profile(session: Session, user: User, now: int, changes: dict[str, str]) -> User:
+def update_profile(session: Session, user: User, now: int, changes: dict[str, str | None]) -> User:
+    """Apply the fields the client sent; a None it sent clears that (nullable) column."""
     for name, value in changes.items():
         setattr(user, name, value)
     user.updated_at = now

@@ -189,6 +189,6 @@ def update_profile(
 ) -> User:
     user = own_user(session, caller, username)
     try:
-        return accounts.update_profile(session, user, now, body.model_dump(exclude_none=True))
+        return accounts.update_profile(session, user, now, body.model_dump(exclude_unset=True))
     except accounts.AlreadyRegistered:
         raise HTTPException(409, "That email is already registered.") from None

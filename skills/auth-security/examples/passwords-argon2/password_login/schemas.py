@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import MISSING, BaseModel, ConfigDict, EmailStr, Field
 
 from .settings import PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS
 
@@ -32,9 +32,13 @@ class LoginRequest(Strict):
 
 
 class ProfileUpdate(Strict):
-    """Absent or null fields stay as they are."""
+    """A partial update (merge-patch rules): an absent field stays as it is, null clears one.
 
-    email: EmailStr | None = None
+    `email` is never null (every account has one), so its type leaves null out: a null email
+    is a 422, and the OpenAPI document says "string". MISSING (not None) marks "absent".
+    """
+
+    email: EmailStr | MISSING = MISSING
     display_name: DisplayName | None = None
 
 

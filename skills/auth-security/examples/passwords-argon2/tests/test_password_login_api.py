@@ -122,10 +122,38 @@ def test_profile_read_and_update(client):
         "email": "al@example.org",
         "display_name": "Alice L.",
     }
-    # null and absent both leave a field alone
-    unchanged = client.patch("/users/alice", json={"display_name": None}, headers=auth)
-    assert unchanged.json()["display_name"] == "Alice L."
-    assert client.get("/users/alice", headers=auth).json()["email"] == "al@example.org"
+
+
+def test_profile_update_leaves_absent_fields_alone_and_null_clears_display_name(client):
+    client.register("alice")
+    auth = client.bearer(client.token_for("alice"))
+    client.patch("/users/alice", json={"display_name": "Alice L."}, headers=auth)
+
+    absent = client.patch("/users/alice", json={"email": "al@example.org"}, headers=auth)
+    assert absent.status_code == 200
+    assert absent.json()["display_name"] == "Alice L."  # not in the body: untouched
+
+    cleared = client.patch("/users/alice", json={"display_name": None}, headers=auth)
+    assert cleared.status_code == 200
+    assert cleared.json() == {"username": "alice", "email": "al@example.org", "display_name": None}
+    assert client.get("/users/alice", headers=auth).json()["display_name"] is None
+
+
+def test_profile_update_with_a_null_email_is_422_and_changes_nothing(client):
+    """Every account has an email: null cannot clear it, and it is not silently ignored."""
+    client.register("alice")
+    auth = client.bearer(client.token_for("alice"))
+    response = client.patch(
+        "/users/alice", json={"email": None, "display_name": "Mallory"}, headers=auth
+    )
+    assert client.problem(response, 422)["errors"] == [
+        {"loc": ["body", "email"], "msg": "Input should be a valid string"}
+    ]
+    assert client.get("/users/alice", headers=auth).json() == {
+        "username": "alice",
+        "email": "alice@example.org",
+        "display_name": None,
+    }
 
 
 def test_profile_update_rejects_unknown_fields_like_a_role(client):
