@@ -35,6 +35,10 @@ class InsufficientStock(OrderError):
     pass
 
 
+class InvalidQuantity(OrderError):
+    pass
+
+
 @dataclass(frozen=True)
 class OrderLine:
     product_id: int
@@ -125,29 +129,49 @@ def create_product(
 # --- orders ------------------------------------------------------------------------------
 
 
+def _merged_in_lock_order(lines: Iterable[OrderLine]) -> list[OrderLine]:
+    """One line per product, sorted by product_id: the order in which rows get locked.
+
+    Every order locks its product rows in the same global order, so two orders naming the
+    same products in opposite orders queue behind each other instead of each holding one
+    row and waiting for the other's (a deadlock PostgreSQL resolves by killing one).
+    """
+    quantities: dict[int, int] = {}
+    for line in lines:
+        # Checked per line before merging: (A, 3) plus (A, -1) must not pass as (A, 2).
+        if line.quantity <= 0:
+            raise InvalidQuantity(f"quantity must be positive, got {line.quantity}")
+        quantities[line.product_id] = quantities.get(line.product_id, 0) + line.quantity
+    return [OrderLine(product_id, quantities[product_id]) for product_id in sorted(quantities)]
+
+
 def place_order(session: Session, customer_id: int, lines: Iterable[OrderLine]) -> Order:
     """Create an order, its items and the stock decrements as one transaction.
 
-    Raises UnknownProduct or InsufficientStock (checked here), or IntegrityError (checked by
-    the database: unknown customer, quantity <= 0, a product listed twice). In every case
-    the order, its items and all stock changes are rolled back together.
+    Lines naming the same product are merged into one item. Raises InvalidQuantity,
+    UnknownProduct or InsufficientStock (checked here), or IntegrityError (checked by the
+    database: unknown customer). In every case the order, its items and all stock changes
+    are rolled back together.
     """
+    merged = _merged_in_lock_order(lines)
     with unit_of_work(session):
         order = Order(customer_id=customer_id)
         session.add(order)
         total = 0
-        for line in lines:
-            price = session.scalar(select(Product.price_cents).where(Product.id == line.product_id))
-            if price is None:
-                raise UnknownProduct(f"product {line.product_id} does not exist")
+        for line in merged:
             # Check and decrement in one statement: two concurrent orders cannot both read
             # "enough stock" and then oversell, which a read-then-write in Python allows.
-            decremented = session.execute(
+            # RETURNING reads the price under the row lock the UPDATE takes.
+            price = session.scalar(
                 update(Product)
                 .where(Product.id == line.product_id, Product.stock >= line.quantity)
                 .values(stock=Product.stock - line.quantity)
+                .returning(Product.price_cents)
             )
-            if decremented.rowcount != 1:
+            if price is None:
+                exists = session.scalar(select(Product.id).where(Product.id == line.product_id))
+                if exists is None:
+                    raise UnknownProduct(f"product {line.product_id} does not exist")
                 raise InsufficientStock(f"not enough stock for product {line.product_id}")
             order.items.append(
                 OrderItem(
