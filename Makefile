@@ -3,21 +3,39 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 UV     := $(BIN)/uv
-STAMP  := $(VENV)/.installed
+# Two locks: requirements.lock is the course (what make lab, Binder and conda install);
+# requirements-dev.lock adds the test tools. `uv pip sync` makes .venv exactly one of them,
+# so a package dropped from a lock leaves .venv too. The dev set contains the course set at
+# the same versions, so the course targets accept a .venv synced to either.
+STAMP     := $(VENV)/.synced-course
+DEV_STAMP := $(VENV)/.synced-dev
 JOBS   ?= 2
 # The shipped JupyterLab config: news and update checks off, opens the course map.
 LAB_ENV := JUPYTER_CONFIG_DIR=$(CURDIR)/jupyter JUPYTERLAB_SETTINGS_DIR=$(CURDIR)/jupyter/lab/user-settings
 
-.PHONY: install lab course test test-fast execute lint lock doctor clean
+.PHONY: install install-dev sync lab course test test-fast execute lint lock doctor clean
 
 install: $(STAMP)
+install-dev: $(DEV_STAMP)
 
-$(STAMP): requirements.lock pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(UV):
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) \
+	  || { echo "make: python3 -m venv failed: on Debian or Ubuntu, apt-get install python3-venv"; exit 2; }
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.8
-	$(UV) pip install --quiet --python $(BIN)/python -r requirements.lock
-	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
+
+$(STAMP): requirements.lock pyproject.toml | $(UV)
+	if [ -f $(DEV_STAMP) ] && [ $(DEV_STAMP) -nt requirements-dev.lock ] && [ $(DEV_STAMP) -nt pyproject.toml ]; \
+	  then :; else $(MAKE) --no-print-directory sync LOCK=requirements.lock && rm -f $(DEV_STAMP); fi
 	touch $(STAMP)
+
+$(DEV_STAMP): requirements-dev.lock requirements.lock pyproject.toml | $(UV)
+	$(MAKE) --no-print-directory sync LOCK=requirements-dev.lock
+	touch $(DEV_STAMP) $(STAMP)
+
+# Make .venv exactly LOCK, then the course package itself, editable (the locks leave it out).
+sync:
+	$(UV) pip sync --quiet --python $(BIN)/python $(LOCK)
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 
 lab: $(STAMP)
 	$(LAB_ENV) $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00-start-here.ipynb
@@ -25,18 +43,18 @@ lab: $(STAMP)
 course: $(STAMP)
 	$(BIN)/backend-skills run --build build --jobs 1
 
-test: $(STAMP)
+test: $(DEV_STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
 
 # The suite without executing notebooks (seconds, for the edit loop).
-test-fast: $(STAMP)
+test-fast: $(DEV_STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) -m "not notebook"
 
 # Re-execute every notebook in place from a clean top-to-bottom run (stored outputs = code).
 execute: $(STAMP)
 	$(BIN)/backend-skills execute $(NOTEBOOKS)
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests skills data conftest.py
 	$(BIN)/ruff format --check src tests skills data conftest.py
 	$(BIN)/backend-skills lint
@@ -44,9 +62,11 @@ lint: $(STAMP)
 doctor: $(STAMP)
 	$(BIN)/backend-skills doctor
 
-# Re-resolve requirements.lock from requirements.in and pyproject.toml's floors.
-lock: $(STAMP)
+# Re-resolve both locks from requirements*.in and pyproject.toml's floors (the dev lock is
+# constrained to the course lock, so the two agree on every package they share).
+lock: | $(UV)
 	$(UV) pip compile requirements.in -o requirements.lock --python-version 3.11 --no-emit-package backend-skills
+	$(UV) pip compile requirements-dev.in -o requirements-dev.lock --python-version 3.11 --no-emit-package backend-skills
 
 clean:
 	rm -rf build .pytest_cache

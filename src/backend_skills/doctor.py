@@ -26,7 +26,6 @@ KEY_PACKAGES = (
     "ipywidgets",
     "plotly",
     "papermill",
-    "nbval",
     "sqlalchemy",
     "sqlmodel",
     "alembic",
