@@ -41,6 +41,28 @@ def test_notes_crud(client, alice, clock):
     client.problem(client.get(path, headers=alice), 404)
 
 
+@pytest.mark.parametrize("field", ["title", "body"])
+def test_a_null_title_or_body_is_422_not_silently_ignored(client, alice, field):
+    """Neither column can be NULL; dropping the null would answer 200 for a change not made."""
+    note = client.post("/notes", json={"title": "Groceries", "body": "milk"}, headers=alice).json()
+    path = f"/notes/{note['id']}"
+    changes = {"title": "Renamed", "body": "oat milk", field: None}  # one bad field in two
+    response = client.patch(path, json=changes, headers=alice)
+    assert client.problem(response, 422)["errors"] == [
+        {"loc": ["body", field], "msg": "Input should be a valid string"}
+    ]
+    assert client.get(path, headers=alice).json() == note
+
+
+def test_patch_changes_only_the_fields_sent_and_an_empty_body_clears_it(client, alice):
+    note = client.post("/notes", json={"title": "Groceries", "body": "milk"}, headers=alice).json()
+    path = f"/notes/{note['id']}"
+    renamed = client.patch(path, json={"title": "Shopping"}, headers=alice).json()
+    assert (renamed["title"], renamed["body"]) == ("Shopping", "milk")
+    emptied = client.patch(path, json={"body": ""}, headers=alice).json()
+    assert (emptied["title"], emptied["body"]) == ("Shopping", "")
+
+
 def test_another_users_note_does_not_exist_for_you(client, alice, bob):
     secret = client.post("/notes", json={"title": "bob's diary", "body": "x"}, headers=bob).json()
     path = f"/notes/{secret['id']}"

@@ -372,7 +372,7 @@ def update_note(
     note_id: NoteIdPath, body: NoteUpdate, claims: ClaimsDep, session: SessionDep, now: NowDep
 ) -> Note:
     note = own_note(session, claims, note_id)
-    return notes.update(session, note, body.model_dump(exclude_none=True), now)
+    return notes.update(session, note, body.model_dump(exclude_unset=True), now)
 
 
 @router.delete(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import MISSING, BaseModel, ConfigDict, Field
 
 Username = Annotated[str, Field(min_length=3, max_length=32, pattern=r"^[a-z0-9_]+$")]
 Password = Annotated[str, Field(min_length=12, max_length=1024)]
@@ -58,10 +58,11 @@ class NoteCreate(Strict):
 
 
 class NoteUpdate(Strict):
-    """Absent or null fields stay as they are."""
+    """A partial update: an absent field stays as it is. Neither column can be NULL, so null
+    is a 422 (an empty body is ""); MISSING, not None, is what marks a field as absent."""
 
-    title: Title | None = None
-    body: NoteBody | None = None
+    title: Title | MISSING = MISSING
+    body: NoteBody | MISSING = MISSING
 
 
 class NoteOut(BaseModel):
