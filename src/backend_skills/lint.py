@@ -5,12 +5,23 @@ references one level deep, tables of contents in long references. Course: every 
 seed names exists and is not a stub (pending items are warnings), the decision tree
 validates and SKILL.md draws it, no skill file imports the course library; each notebook
 passes the rules in notebook_lint.py.
+
+The traps a contributor meets when copying a skill to start the next (see CONTRIBUTING.md):
+a skill folder without its notebook series, or one course.yaml does not know; two examples
+whose packages (or test files) share a name, which shadow each other on sys.path; a test
+importing `conftest`; a reference or example that neither the seed nor SKILL.md names; a
+README course-map row out of step with course.yaml.
+
+Pending: course.yaml lists, per skill, the items still to be written (`backend-skills new`
+lists every skeleton it makes; `notebooks` stands for the series). A pending item that is
+missing or still a stub is a warning; one that is written is a warning to take it off.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+from collections import defaultdict
 from pathlib import Path
 
 import yaml
@@ -18,7 +29,7 @@ import yaml
 from backend_skills.course_map import SkillPlan, load_course_map
 from backend_skills.findings import Collector, Finding
 from backend_skills.notebook_lint import lint_notebook
-from backend_skills.paths import notebooks_dir
+from backend_skills.paths import notebooks_dir, repo_root, skills_dir
 from backend_skills.trees import TreeError, load_tree, skill_md_tree_block, tree_block
 
 FRONTMATTER_KEYS = {"name", "description", "license", "compatibility", "metadata", "allowed-tools"}
@@ -31,6 +42,13 @@ STUB_MARKERS = re.compile(
 )
 MIN_LINES = {"reference": 60, "script": 30, "init": 60}
 CITED_PATH = re.compile(r"\]\(([^)\s#]+)(?:#[^)]*)?\)|`((?:references|examples|scripts)/[^`\s]+)`")
+# Top-level files of an example that are never imported by their own name: the course loads
+# app.py and contract.py under unique names, and pytest's importlib mode does the same for
+# conftest.py. Every other top-level module or package shares sys.path with all examples.
+UNIQUELY_LOADED = {"app.py", "contract.py", "conftest.py"}
+PENDING_SERIES = "notebooks"  # a pending entry for the skill's notebook series
+# README rows that are not skills of course.yaml (DESIGN.md's cross-skill capstones).
+README_NOT_SKILLS = {"capstones"}
 
 
 def lint(skills: list[str] | None = None) -> list[Finding]:
@@ -41,14 +59,18 @@ def lint(skills: list[str] | None = None) -> list[Finding]:
     for name in names:
         plan = course.skill(name)  # KeyError for an unknown skill: the CLI's exit 2
         lint_skill_folder(plan.folder, out, plan)
+        _check_notebook_series(plan, out)
         for notebook in plan.notebooks():
             lint_notebook(notebook, out)
+    _check_example_names(out, only=set(names))
     if not skills:
         start = notebooks_dir() / "00-start-here.ipynb"
         if start.is_file():
             lint_notebook(start, out)
         else:
             out.error(start, "the course map notebook is missing")
+        _check_unknown_skill_folders(course.skills, out)
+        _check_readme_course_map(course, out)
     return out.findings
 
 
@@ -64,12 +86,15 @@ def lint_skill_folder(folder: Path, out: Collector, plan: SkillPlan | None = Non
     if len(body.splitlines()) >= MAX_BODY_LINES:
         out.error(skill_md, f"body has {len(body.splitlines())} lines (must be < {MAX_BODY_LINES})")
     _check_cited_paths(body, folder, skill_md, out)
+    pending = plan.pending if plan is not None else ()
+    _check_stub_markers(skill_md, text, "SKILL.md" in pending, out)
     _check_tree(folder, text, out)
     for reference in sorted((folder / "references").glob("**/*.md")):
         _check_toc(reference, out)
     _check_no_course_imports(folder, out)
     if plan is not None:
         _check_seed_items(folder, plan, out)
+        _check_unnamed_items(folder, plan, body, out)
 
 
 def _split_frontmatter(text: str, path: Path, out: Collector) -> tuple[dict | None, str]:
@@ -171,6 +196,12 @@ def _check_no_course_imports(folder: Path, out: Collector) -> None:
                 modules = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module:
                 modules = [node.module]
+            if "conftest" in modules:
+                out.error(
+                    source,
+                    f"imports conftest (line {node.lineno}); every example has a conftest.py "
+                    "and one wins sys.modules['conftest']: use a fixture",
+                )
             if any(m == "backend_skills" or m.startswith("backend_skills.") for m in modules):
                 out.error(
                     source,
@@ -186,12 +217,15 @@ def _check_seed_items(folder: Path, plan: SkillPlan, out: Collector) -> None:
     items += [(f"scripts/{name}", "script") for name in plan.scripts]
     for relative, kind in items:
         target = folder / relative
+        problem = _stub_problem(target, kind)
         if relative in plan.pending:
             if not target.exists():
                 out.warning(target, "pending: named by the seed, planned for a later issue")
-                continue
-        problem = _stub_problem(target, kind)
-        if problem:
+            elif problem:
+                out.warning(target, f"pending: {problem}")
+            else:
+                out.warning(target, "written: take it off the skill's pending list in course.yaml")
+        elif problem:
             out.error(target, problem)
 
 
@@ -220,3 +254,169 @@ def _stub_problem(target: Path, kind: str) -> str | None:
     if marker:
         return f"looks like a stub: contains {marker.group(0)!r}"
     return None
+
+
+def _check_stub_markers(path: Path, text: str, pending: bool, out: Collector) -> None:
+    marker = STUB_MARKERS.search(text)
+    if marker is None:
+        return
+    message = f"looks like a stub: contains {marker.group(0)!r}"
+    if pending:
+        out.warning(path, f"pending: {message}")
+    else:
+        out.error(path, message)
+
+
+def _check_notebook_series(plan: SkillPlan, out: Collector) -> None:
+    if not plan.notebooks():
+        out.error(
+            plan.notebook_folder,
+            "the skill has no notebook series (want at least one MM-topic.ipynb here; "
+            f"backend-skills new {plan.name} makes a skill folder and its series together)",
+        )
+        return
+    tree = plan.folder / "decision-tree.yaml"
+    if tree.is_file():
+        _check_stub_markers(tree, tree.read_text(encoding="utf-8"), _pending(plan, tree), out)
+    for notebook in plan.notebooks():
+        text = "\n".join(_cell_sources(notebook))
+        _check_stub_markers(notebook, text, PENDING_SERIES in plan.pending, out)
+
+
+def _pending(plan: SkillPlan, path: Path) -> bool:
+    return path.relative_to(plan.folder).as_posix() in plan.pending
+
+
+def _cell_sources(notebook: Path) -> list[str]:
+    import json
+
+    try:
+        cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError):
+        return []  # lint_notebook reports an unreadable notebook
+    return ["".join(cell.get("source", "")) for cell in cells]
+
+
+def _check_unknown_skill_folders(known: dict[str, SkillPlan], out: Collector) -> None:
+    for folder in sorted(p for p in skills_dir().iterdir() if p.is_dir()):
+        if folder.name not in known and not folder.name.startswith((".", "_")):
+            out.error(
+                folder,
+                "not a skill of course.yaml, so nothing checks it "
+                "(a copied folder? backend-skills new SKILL starts one from the course map)",
+            )
+
+
+def example_import_names(example: Path) -> set[str]:
+    """What an example puts on sys.path: its top-level packages and its own modules."""
+    names = set()
+    for child in example.iterdir():
+        if child.is_dir() and (child / "__init__.py").is_file():
+            names.add(child.name)
+        elif child.suffix == ".py" and child.name not in UNIQUELY_LOADED:
+            names.add(child.stem)
+    return names
+
+
+def _example_test_files(example: Path) -> list[Path]:
+    return [p for p in example.rglob("test_*.py") if "node_modules" not in p.parts]
+
+
+def _check_example_names(out: Collector, only: set[str]) -> None:
+    """Two examples with one import name shadow each other when both are on sys.path (the
+    course's loader and every example's conftest put their folder there), and pytest runs
+    the wrong copy's code without a word. Test files: pytest's importlib mode tolerates two
+    test_x.py, but -k, failure lists and editors show them as one; test_<package>_*.py
+    makes them unique (CONTRIBUTING.md), so a collision is an error too."""
+    packages: dict[str, list[Path]] = defaultdict(list)
+    tests: dict[str, list[Path]] = defaultdict(list)
+    for example in sorted(p for p in skills_dir().glob("*/examples/*") if p.is_dir()):
+        for name in example_import_names(example):
+            packages[name].append(example)
+        for test in _example_test_files(example):
+            tests[test.name].append(test)
+    for name, examples in sorted(packages.items()):
+        if len(examples) > 1 and any(e.parents[1].name in only for e in examples):
+            where = ", ".join(str(e.relative_to(skills_dir())) for e in examples)
+            for example in examples:
+                out.error(
+                    example,
+                    f"import name {name!r} is also used by another example ({where}): "
+                    "on one sys.path one copy shadows the other; give each a unique package",
+                )
+    for name, files in sorted(tests.items()):
+        if len(files) > 1 and any(f.relative_to(skills_dir()).parts[0] in only for f in files):
+            for test in files:
+                out.error(
+                    test,
+                    f"test file name {name!r} is used by {len(files)} examples: "
+                    "name test files test_<package>_*.py",
+                )
+
+
+def _check_unnamed_items(folder: Path, plan: SkillPlan, body: str, out: Collector) -> None:
+    named = {f"references/{r}" for r in plan.references} | {f"examples/{e}" for e in plan.examples}
+    for match in CITED_PATH.finditer(body):
+        parts = Path(match.group(1) or match.group(2)).parts
+        if len(parts) >= 2 and parts[0] in {"references", "examples"}:
+            named.add(f"{parts[0]}/{parts[1]}")
+    for kind in ("references", "examples"):
+        if not (folder / kind).is_dir():
+            continue
+        for item in sorted((folder / kind).iterdir()):
+            if item.name.startswith(".") or item.name == "__pycache__":
+                continue
+            if f"{kind}/{item.name}" not in named:
+                out.error(
+                    item,
+                    "neither the seed (course.yaml) nor SKILL.md names it: link it from "
+                    "SKILL.md, saying when to use it, or remove it",
+                )
+
+
+def readme_phase(phase: str) -> str:
+    """'Phase 2: AI-Native' -> '2 AI-native', as the README's course map writes it."""
+    number, _, title = phase.removeprefix("Phase ").partition(": ")
+    words = re.split(r"([ -])", title)
+    kept = [w if i == 0 or w.isupper() else w.lower() for i, w in enumerate(words)]
+    return f"{number} {''.join(kept)}"
+
+
+def readme_row(plan: SkillPlan) -> str:
+    """The README course-map row course.yaml and the folders on disk call for."""
+    folder = f"[skills/{plan.name}](skills/{plan.name}/SKILL.md)" if plan.present else "planned"
+    series = plan.notebook_folder.name
+    notebooks = f"[{series}](notebooks/{series})" if plan.notebooks() else "planned"
+    cells = [f"{plan.number:02d}", plan.name, readme_phase(plan.phase), folder, notebooks]
+    return "| " + " | ".join(cells) + " |"
+
+
+def readme_map_rows(readme_text: str) -> dict[str, str]:
+    """Skill name -> its row in README.md's course-map table (the rows under '## Course map')."""
+    section = re.search(r"^## Course map\n(.*?)(?=^## |\Z)", readme_text, re.M | re.S)
+    rows: dict[str, str] = {}
+    for line in (section.group(1) if section else "").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("|") and len(cells) == 5 and re.fullmatch(r"\d\d", cells[0]):
+            rows.setdefault(cells[1], line.strip())
+    return rows
+
+
+def _check_readme_course_map(course, out: Collector) -> None:
+    readme = repo_root() / "README.md"
+    if not readme.is_file():
+        out.error(readme, "missing (it holds the course map)")
+        return
+    rows = readme_map_rows(readme.read_text(encoding="utf-8"))
+    if not rows:
+        out.error(readme, "no course-map table under '## Course map'")
+        return
+    for plan in sorted(course.skills.values(), key=lambda p: p.number):
+        want = readme_row(plan)
+        have = rows.get(plan.name)
+        if have is None:
+            out.error(readme, f"the course map has no row for {plan.name} (want: {want})")
+        elif " ".join(have.split()).casefold() != " ".join(want.split()).casefold():
+            out.error(readme, f"course-map row differs from course.yaml: {have} (want: {want})")
+    for name in sorted(set(rows) - set(course.skills) - README_NOT_SKILLS):
+        out.error(readme, f"course-map row {name!r} is not a skill of course.yaml")
