@@ -8,20 +8,27 @@ its folder, not copied, so these tests hold the shipped code to its word.
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
+from alembic import op
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
 from sqlalchemy import event, func, select, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from backend_skills.examples import example_dir
 
 SHOP_DIR = example_dir("databases-relational", "python-sqlalchemy")
+MIGRATION_GUIDE = SHOP_DIR.parents[1] / "references" / "migration-patterns.md"
+MIGRATION_MARKER = "# migration-revisions:"
 if str(SHOP_DIR) not in sys.path:
     sys.path.insert(0, str(SHOP_DIR))
 
@@ -179,4 +186,182 @@ def test_stacked_drop_table_runs_only_when_pasted_into_sql(
     finally:
         raw.close()
     assert "customers" not in sa.inspect(engine).get_table_names()
+    engine.dispose()
+
+
+# --- migration-patterns.md: NOT NULL and an index without downtime ----------------------
+
+
+def _guide_revisions() -> dict[str, Any]:
+    """Run the guide's marked block and return its names: the revisions under test are
+    the ones printed in the guide, so prose and test cannot drift apart."""
+    text = MIGRATION_GUIDE.read_text(encoding="utf-8")
+    blocks = re.findall(r"^```python\n(.*?)^```$", text, flags=re.S | re.M)
+    (source,) = [block for block in blocks if block.startswith(MIGRATION_MARKER)]
+    namespace: dict[str, Any] = {"__name__": "migration_revisions"}
+    exec(compile(source, str(MIGRATION_GUIDE), "exec"), namespace)  # noqa: S102
+    return namespace
+
+
+# The guide's target_metadata names CHECK constraints this way (its NAMING_CONVENTION).
+GUIDE_METADATA = sa.MetaData(naming_convention={"ck": "ck_%(table_name)s_%(constraint_name)s"})
+ACCOUNT_ROWS = 2000
+# A statement of the migration -> the name its observations are filed under.
+STEPS = {"ADD COLUMN plan": "add", "VALIDATE CONSTRAINT": "validate", "SET NOT NULL": "not_null"}
+CONCURRENT_WRITES = {
+    "insert": "INSERT INTO account (email, display_name) VALUES ('new@example.com', 'New')",
+    "update": "UPDATE account SET display_name = 'Renamed' WHERE id = 1",
+}
+
+
+def _account_table(url: str) -> sa.Engine:
+    """The state before revision 0004: display_name backfilled but still nullable."""
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE account (id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+            " email text NOT NULL UNIQUE, display_name text)"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO account (email, display_name) SELECT 'user' || i || '@example.com',"
+            f" 'User ' || i FROM generate_series(1, {ACCOUNT_ROWS}) AS i"
+        )
+    return engine
+
+
+def _write_from_another_connection(other: sa.Engine) -> dict[str, str]:
+    outcome = {}
+    for name, statement in CONCURRENT_WRITES.items():
+        try:
+            with other.begin() as conn:
+                conn.exec_driver_sql("SET LOCAL lock_timeout = '1s'")
+                conn.exec_driver_sql(statement)
+            outcome[name] = "committed"
+        except OperationalError as error:
+            outcome[name] = type(error.orig).__name__
+    return outcome
+
+
+def _migrate_observed(url: str, *, one_transaction: bool) -> dict[str, Any]:
+    """Run revisions 0004-0006 of the guide; after each DDL statement record the table
+    locks the migration's backend holds, and right after VALIDATE try an INSERT and an
+    UPDATE from another connection.
+
+    Table locks are held until the transaction ends, so the locks held when VALIDATE
+    returns are the locks its scan ran under, and they stay until the step commits: a
+    write that gets through now would get through during the scan.
+    """
+    guide = _guide_revisions()
+    engine, other = _account_table(url), sa.create_engine(url)
+    seen: dict[str, Any] = {"locks": {}, "writes": {}, "notices": []}
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def observe(conn, cursor, statement, parameters, context, executemany) -> None:
+        step = next((name for key, name in STEPS.items() if key in statement), None)
+        if step is None:
+            return
+        with other.connect() as probe:
+            seen["locks"][step] = set(
+                probe.scalars(
+                    sa.text(
+                        "SELECT mode FROM pg_locks WHERE pid = :pid AND granted"
+                        " AND relation = 'account'::regclass"
+                    ),
+                    {"pid": cursor.connection.info.backend_pid},
+                )
+            )
+        if step == "validate":
+            seen["writes"] = _write_from_another_connection(other)
+
+    with engine.connect() as conn:
+        # SET NOT NULL reports at DEBUG1 when an existing constraint spares it the scan.
+        conn.connection.dbapi_connection.add_notice_handler(
+            lambda notice: seen["notices"].append(notice.message_primary)
+        )
+        conn.exec_driver_sql("SET client_min_messages = debug1")
+        conn.commit()
+        context = MigrationContext.configure(conn, opts={"target_metadata": GUIDE_METADATA})
+        revisions = guide["REVISIONS"][:3]
+        if one_transaction:  # the guide's version before the fix
+            with Operations.context(context), context.begin_transaction():
+                for upgrade in revisions:
+                    upgrade()
+        else:
+            guide["run_revisions"](context, revisions)
+    with engine.connect() as conn:
+        seen["columns"] = {
+            c["name"]: c["nullable"] for c in sa.inspect(conn).get_columns("account")
+        }
+        seen["checks"] = sa.inspect(conn).get_check_constraints("account")
+    engine.dispose()
+    other.dispose()
+    return seen
+
+
+def test_writes_go_through_while_validate_scans(postgres_url: Callable[[], str]) -> None:
+    seen = _migrate_observed(postgres_url(), one_transaction=False)
+    assert seen["locks"]["add"] == {"AccessExclusiveLock"}
+    assert seen["locks"]["validate"] == {"ShareUpdateExclusiveLock"}
+    assert seen["writes"] == {"insert": "committed", "update": "committed"}
+    assert "AccessExclusiveLock" in seen["locks"]["not_null"]
+    assert any("sufficient to prove that it does not contain nulls" in n for n in seen["notices"])
+    assert seen["columns"] == {"id": False, "email": False, "display_name": False, "plan": False}
+    assert seen["checks"] == []
+
+
+def test_one_transaction_blocks_writes_during_validate(postgres_url: Callable[[], str]) -> None:
+    """The control: the same revisions in one transaction, as Alembic runs them without
+    transaction_per_migration, scan under ADD COLUMN's ACCESS EXCLUSIVE lock."""
+    seen = _migrate_observed(postgres_url(), one_transaction=True)
+    assert "AccessExclusiveLock" in seen["locks"]["validate"]
+    assert seen["writes"] == {"insert": "LockNotAvailable", "update": "LockNotAvailable"}
+
+
+def _plan_index(engine: sa.Engine) -> tuple[int, bool, bool] | None:
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.text(
+                "SELECT indexrelid::int, indisvalid, indisunique FROM pg_index"
+                " WHERE indexrelid = to_regclass('ix_account_plan')"
+            )
+        ).one_or_none()
+    return None if row is None else tuple(row)
+
+
+def _index_build_before_the_fix() -> None:
+    with op.get_context().autocommit_block():
+        op.create_index(
+            "ix_account_plan", "account", ["plan"], postgresql_concurrently=True, if_not_exists=True
+        )
+
+
+def test_retried_index_build_replaces_an_invalid_index(postgres_url: Callable[[], str]) -> None:
+    guide = _guide_revisions()
+    engine = sa.create_engine(postgres_url())
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE account (id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+            " plan text NOT NULL DEFAULT 'free')"
+        )
+        conn.exec_driver_sql("INSERT INTO account (plan) SELECT 'free' FROM generate_series(1, 50)")
+    # A failed concurrent build (here: UNIQUE over duplicates) leaves its index INVALID.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        with pytest.raises(IntegrityError, match="could not create unique index"):
+            conn.exec_driver_sql(
+                "CREATE UNIQUE INDEX CONCURRENTLY ix_account_plan ON account (plan)"
+            )
+    assert _plan_index(engine)[1:] == (False, True)
+
+    def run(upgrade: Callable[[], None]) -> None:
+        with engine.connect() as conn:
+            guide["run_revisions"](MigrationContext.configure(conn), [upgrade])
+
+    run(_index_build_before_the_fix)  # IF NOT EXISTS sees the name and keeps the index
+    assert _plan_index(engine)[1:] == (False, True)
+
+    run(guide["upgrade_0007_index_plan"])
+    rebuilt = _plan_index(engine)
+    assert rebuilt is not None and rebuilt[1:] == (True, False)
+    run(guide["upgrade_0007_index_plan"])  # once valid, a rerun keeps the same index
+    assert _plan_index(engine) == rebuilt
     engine.dispose()
