@@ -472,8 +472,7 @@ def update_document(
     document = visible_document(services, session, store, user, document_id)
     if not store.check(document_ref(document), "editor", user.id):
         raise forbidden("You can view this document but not edit it.")
-    # null means "leave as is"; title and body are never cleared to NULL.
-    for field, value in body.model_dump(exclude_unset=True, exclude_none=True).items():
+    for field, value in body.model_dump(exclude_unset=True).items():
         setattr(document, field, value)
     session.commit()
     return document

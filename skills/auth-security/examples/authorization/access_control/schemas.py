@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import MISSING, BaseModel, ConfigDict, Field
 
 Username = Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_-]*$")
 
@@ -36,8 +36,11 @@ class DocumentCreate(RequestBody):
 
 
 class DocumentUpdate(RequestBody):
-    title: str | None = Field(default=None, min_length=1, max_length=200)
-    body: str | None = Field(default=None, max_length=8_000)
+    """A partial update: an absent field stays as it is. Neither column can be NULL, so null
+    is a 422 (an empty body is ""); MISSING, not None, is what marks a field as absent."""
+
+    title: str | MISSING = Field(default=MISSING, min_length=1, max_length=200)
+    body: str | MISSING = Field(default=MISSING, max_length=8_000)
 
 
 class DocumentOut(BaseModel):

@@ -287,6 +287,28 @@ def test_abac_workflow_through_the_api(served, clock) -> None:
     assert carol_morning("POST", f"/v1/documents/{design}/publish").json()["status"] == "published"
 
 
+@pytest.mark.parametrize("field", ["title", "body"])
+def test_a_null_title_or_body_is_422_and_changes_nothing(served, field) -> None:
+    """Neither column can be NULL: dropping the null would answer 200 for a change not made."""
+    design = document_id(served, "Engine design")
+    alice = served.as_user("alice")
+    before = alice("GET", f"/v1/documents/{design}").json()
+    changes = {"title": "Renamed", "body": "new text", field: None}
+    problem = assert_problem(alice("PATCH", f"/v1/documents/{design}", json=changes), 422)
+    assert [error["loc"] for error in problem["errors"]] == [["body", field]]
+    assert alice("GET", f"/v1/documents/{design}").json() == before
+
+
+def test_patch_changes_only_the_fields_sent(served) -> None:
+    design = document_id(served, "Engine design")
+    alice = served.as_user("alice")
+    before = alice("GET", f"/v1/documents/{design}").json()
+    renamed = alice("PATCH", f"/v1/documents/{design}", json={"title": "Engine v2"}).json()
+    assert renamed == {**before, "title": "Engine v2"}
+    emptied = alice("PATCH", f"/v1/documents/{design}", json={"body": ""}).json()
+    assert emptied == {**before, "title": "Engine v2", "body": ""}
+
+
 def test_unknown_fields_get_422_and_the_tenant_cannot_be_chosen(served) -> None:
     alice = served.as_user("alice")
     for body in ({"title": "x", "org_id": 2}, {"title": "x", "owner_id": 5}):
