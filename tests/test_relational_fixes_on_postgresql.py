@@ -13,11 +13,13 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from alembic import op
+from alembic import command, op
+from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
 from sqlalchemy import event, func, select, update
@@ -315,6 +317,68 @@ def test_one_transaction_blocks_writes_during_validate(postgres_url: Callable[[]
     seen = _migrate_observed(postgres_url(), one_transaction=True)
     assert "AccessExclusiveLock" in seen["locks"]["validate"]
     assert seen["writes"] == {"insert": "LockNotAvailable", "update": "LockNotAvailable"}
+
+
+REVISION_FILE = """\
+from alembic import op
+
+revision = "{rev}"
+down_revision = {down}
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    {body}
+
+
+def downgrade() -> None:
+    pass
+"""
+
+
+@pytest.mark.parametrize("per_migration", [True, False])
+def test_alembic_commits_each_revision_only_when_told(
+    postgres_url: Callable[[], str], tmp_path: Path, per_migration: bool
+) -> None:
+    """The guide's env.py setting: with transaction_per_migration a failed revision leaves
+    the ones before it committed and recorded; without it, `alembic upgrade` runs all
+    pending revisions in one transaction and the failure takes every one of them back."""
+    url = postgres_url()
+    config = Config(str(tmp_path / "alembic.ini"))
+    command.init(config, str(tmp_path / "migrations"))
+    env_py = tmp_path / "migrations" / "env.py"
+    source = env_py.read_text()
+    configure = "connection=connection, target_metadata=target_metadata"
+    assert source.count(configure) == 1
+    env_py.write_text(
+        source.replace(configure, f"{configure}, transaction_per_migration={per_migration}")
+    )
+    versions = tmp_path / "migrations" / "versions"
+    (versions / "0001_one.py").write_text(
+        REVISION_FILE.format(rev="0001", down=None, body='op.execute("CREATE TABLE one (id int)")')
+    )
+    (versions / "0002_two.py").write_text(
+        REVISION_FILE.format(rev="0002", down='"0001"', body='op.execute("SELECT 1 / 0")')
+    )
+    # No ini file: the template's env.py would hand it to logging.fileConfig, which
+    # would switch off the loggers of this pytest process.
+    config = Config()
+    config.set_main_option("script_location", str(tmp_path / "migrations"))
+    config.set_main_option("sqlalchemy.url", url)
+
+    with pytest.raises(sa.exc.DataError, match="division by zero"):
+        command.upgrade(config, "head")
+
+    engine = sa.create_engine(url)
+    tables = set(sa.inspect(engine).get_table_names())
+    if per_migration:
+        assert tables == {"one", "alembic_version"}
+        with engine.connect() as conn:
+            assert conn.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0001"
+    else:
+        assert tables == set()
+    engine.dispose()
 
 
 def _plan_index(engine: sa.Engine) -> tuple[int, bool, bool] | None:
