@@ -44,10 +44,9 @@ def make_app(work_dir: Path) -> FastAPI:
 
 
 def access_token(client: httpx.Client, username: str) -> str:
-    """A valid bearer access token for a seeded user, through POST /v1/token."""
+    """A valid bearer access token for a seeded user, through POST /v1/login."""
     response = client.post(
-        "/v1/token",
-        data={"grant_type": "password", "username": username, "password": _PASSWORDS[username]},
+        "/v1/login", json={"username": username, "password": _PASSWORDS[username]}
     )
     response.raise_for_status()
     return response.json()["access_token"]

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
-from fastapi.security import OAuth2PasswordBearer
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from task_api.login_throttle import LoginThrottle
 from task_api.middleware import RATE_LIMIT_HEADERS_KEY
 from task_api.models import User
 from task_api.pagination import CursorCodec
@@ -35,6 +37,7 @@ class Services:
     cursors: CursorCodec
     api_limit: RateLimit
     auth_limit: RateLimit
+    login_throttle: LoginThrottle
 
 
 async def get_services(request: Request) -> Services:
@@ -52,9 +55,15 @@ def get_session(services: ServicesDep) -> Iterator[Session]:
 
 SessionDep = Annotated[Session, Depends(get_session)]
 
-# Declares the OAuth2 password flow (and so bearer tokens) in OpenAPI; auto_error=False
-# because a missing token must produce our problem details, not FastAPI's default body.
-bearer_token = OAuth2PasswordBearer(tokenUrl="/v1/token", auto_error=False)
+# Declares bearer tokens (type http, scheme bearer) in OpenAPI: tokens come from this
+# API's own POST /v1/login, not from an OAuth flow. auto_error=False because a missing
+# token must produce our problem details, not FastAPI's default body.
+bearer_token = HTTPBearer(
+    scheme_name="bearerAuth",
+    bearerFormat="JWT",
+    description="An access token from POST /v1/login: Authorization: Bearer <token>",
+    auto_error=False,
+)
 
 
 def _unauthorized(detail: str, error: str | None = None) -> ProblemError:
@@ -75,12 +84,12 @@ def current_user(
     request: Request,
     services: ServicesDep,
     session: SessionDep,
-    token: Annotated[str | None, Depends(bearer_token)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_token)],
 ) -> User:
-    if not token:
+    if credentials is None or not credentials.credentials:
         raise _unauthorized("Send an access token: Authorization: Bearer <token>.")
     try:
-        subject = services.tokens.verify(token)
+        subject = services.tokens.verify(credentials.credentials)
     except InvalidToken as exc:
         raise _unauthorized(str(exc), "invalid_token") from None
     user = session.get(User, int(subject)) if subject.isdigit() else None
@@ -95,10 +104,32 @@ def current_user(
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
+def client_network(request: Request) -> str:
+    """The key a per-address limit counts: the IPv4 address, or the IPv6 /64.
+
+    ``request.client`` is the TCP peer. Behind a reverse proxy that is the proxy, so
+    uvicorn must be told which proxies to believe (``--proxy-headers
+    --forwarded-allow-ips=<proxy IPs>``): it then takes the client from
+    X-Forwarded-For, only when a trusted proxy sent it.
+    """
+    host = request.client.host if request.client else ""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host or "unknown"
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped:
+            return str(address.ipv4_mapped)
+        # One IPv6 host is usually given a whole /64: per address, it could rotate
+        # through 2**64 budgets.
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
 def auth_rate_limit(request: Request, services: ServicesDep) -> None:
-    """Per client IP, for the endpoints that check passwords."""
-    client = request.client.host if request.client else "unknown"
-    request.state[RATE_LIMIT_HEADERS_KEY] = services.auth_limit.hit(f"ip:{client}")
+    """Per client address, for the endpoints that check or set passwords."""
+    key = f"ip:{client_network(request)}"
+    request.state[RATE_LIMIT_HEADERS_KEY] = services.auth_limit.hit(key)
 
 
 def resource_id(description: str) -> object:

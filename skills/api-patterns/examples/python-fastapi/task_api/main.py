@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from task_api.db import Base, make_engine, make_session_factory
 from task_api.dependencies import Services
+from task_api.login_throttle import LoginThrottle
 from task_api.middleware import BodySizeLimitMiddleware, RateLimitHeadersMiddleware
 from task_api.openapi import install_openapi
 from task_api.pagination import CursorCodec
@@ -36,8 +37,13 @@ def build_services(settings: Settings) -> Services:
             settings.token_issuer, settings.token_audience, settings.access_token_seconds
         ),
         cursors=CursorCodec(),
-        api_limit=RateLimit(settings.rate_limit, "api"),
-        auth_limit=RateLimit(settings.auth_rate_limit, "auth"),
+        api_limit=RateLimit(settings.rate_limit, "per-user"),
+        auth_limit=RateLimit(settings.auth_rate_limit, "per-ip"),
+        login_throttle=LoginThrottle(
+            settings.login_free_failures,
+            settings.login_backoff_seconds,
+            settings.login_max_backoff_seconds,
+        ),
     )
 
 

@@ -17,8 +17,8 @@ from task_api.problems import PROBLEM_MEDIA_TYPE
 
 DESCRIPTION = """A per-user task tracker: projects and tasks.
 
-* Log in with `POST /v1/token` (OAuth 2.0 password grant) and send
-  `Authorization: Bearer <access_token>`.
+* Log in with `POST /v1/login` (`{"username", "password"}`; this API's own login, not
+  OAuth) and send `Authorization: Bearer <access_token>`.
 * Errors are RFC 9457 problem details (`application/problem+json`).
 * Lists page by cursor (`?limit=&cursor=`) or by number (`?page=&per_page=`).
 * `GET /v1/tasks/{task_id}` is deprecated in favour of `GET /v2/tasks/{task_id}`.

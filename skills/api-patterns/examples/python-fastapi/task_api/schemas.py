@@ -49,8 +49,19 @@ class UserOut(BaseModel):
     created_at: datetime
 
 
+class LoginIn(RequestBody):
+    """Credentials for POST /v1/login.
+
+    Looser than sign-up on purpose: a login attempt with any name is answered like one
+    with a registered name (401), never with a 422 that says what a name must look like.
+    """
+
+    username: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
 class TokenOut(BaseModel):
-    """RFC 6749 section 5.1 access token response."""
+    """An access token, in the shape of RFC 6749's token response that clients know."""
 
     access_token: str
     token_type: str = Field("Bearer", description="Always Bearer")

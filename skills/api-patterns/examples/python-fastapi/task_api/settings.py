@@ -36,8 +36,14 @@ class Settings:
     access_token_seconds: int = 900
     # Requests per window, in the `limits` notation ("120/minute", "10 per second").
     rate_limit: str = "120/minute"
-    # Login and sign-up, per client IP: slows down password guessing.
+    # Login and sign-up, per client address (an IPv6 /64): one address guessing
+    # across many accounts.
     auth_rate_limit: str = "10/minute"
+    # Per username (login_throttle.py): many addresses guessing one account. After
+    # this many failures, attempts are spaced 1, 2, 4, ... seconds apart, at most 15 min.
+    login_free_failures: int = 5
+    login_backoff_seconds: int = 1
+    login_max_backoff_seconds: int = 900
     # Bodies larger than this get 413 before the application reads them.
     max_body_bytes: int = 65_536
     # argon2id parameters; the cheap profile exists only to keep test suites fast.
@@ -56,6 +62,10 @@ class Settings:
             raise ValueError("max_body_bytes must be at least 1024")
         if not 30 <= self.access_token_seconds <= 3600:
             raise ValueError("access_token_seconds must be between 30 and 3600")
+        if self.login_free_failures < 1:
+            raise ValueError("login_free_failures must be at least 1")
+        if not 1 <= self.login_backoff_seconds <= self.login_max_backoff_seconds:
+            raise ValueError("need 1 <= login_backoff_seconds <= login_max_backoff_seconds")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -68,6 +78,9 @@ class Settings:
             ("access_token_seconds", "TASK_API_ACCESS_TOKEN_SECONDS", int),
             ("rate_limit", "TASK_API_RATE_LIMIT", str),
             ("auth_rate_limit", "TASK_API_AUTH_RATE_LIMIT", str),
+            ("login_free_failures", "TASK_API_LOGIN_FREE_FAILURES", int),
+            ("login_backoff_seconds", "TASK_API_LOGIN_BACKOFF_SECONDS", int),
+            ("login_max_backoff_seconds", "TASK_API_LOGIN_MAX_BACKOFF_SECONDS", int),
             ("max_body_bytes", "TASK_API_MAX_BODY_BYTES", int),
             ("password_profile", "TASK_API_PASSWORD_PROFILE", str),
         ):

@@ -46,12 +46,12 @@ async def assert_rejected(client, token: str) -> None:
 
 async def test_login_issues_a_short_lived_es256_access_token(client, passwords) -> None:
     response = await client.post(
-        "/v1/token",
-        data={"grant_type": "password", "username": "alice", "password": passwords["alice"]},
+        "/v1/login", json={"username": "alice", "password": passwords["alice"]}
     )
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     body = response.json()
+    assert set(body) == {"access_token", "token_type", "expires_in"}
     assert body["token_type"] == "Bearer" and body["expires_in"] == 900
     header, claims = parts(body["access_token"])
     assert header["alg"] == "ES256" and header["typ"] == "at+jwt"
@@ -62,41 +62,45 @@ async def test_login_issues_a_short_lived_es256_access_token(client, passwords) 
     assert me.json()["username"] == "alice"
 
 
-def password_form(username: str, password: str) -> dict[str, str]:
-    return {"grant_type": "password", "username": username, "password": password}
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [("alice", "wrong password"), ("nobody", "whatever12345"), ("' OR '1'='1", "' OR '1'='1")],
+)
+async def test_wrong_credentials_are_one_401_whoever_the_user(client, username, password) -> None:
+    response = await client.post("/v1/login", json={"username": username, "password": password})
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="task-api"'
+    # Wrong password and unknown user read the same: no username enumeration.
+    assert response.json() == {
+        "type": "https://task-api.example/problems/wrong-credentials",
+        "title": "Login failed",
+        "status": 401,
+        "detail": "The username or password is wrong.",
+        "instance": "/v1/login",
+    }
 
 
 @pytest.mark.parametrize(
-    ("form", "error"),
+    "request_kwargs",
     [
-        (password_form("alice", "wrong password"), "invalid_grant"),
-        (password_form("nobody", "whatever12345"), "invalid_grant"),
-        (password_form("' OR '1'='1", "' OR '1'='1"), "invalid_grant"),
-        ({"grant_type": "client_credentials"}, "unsupported_grant_type"),
-        ({"grant_type": "password", "username": "alice"}, "invalid_request"),
+        # The OAuth password grant is gone: its form is not JSON, its fields not ours.
+        {"data": {"grant_type": "password", "username": "alice", "password": "x"}},
+        {"json": {"grant_type": "password", "username": "alice", "password": "x"}},
+        {"json": {"username": "alice"}},
+        {"json": {"username": "", "password": "x"}},
+        {"json": {"username": "alice", "password": 12345}},
     ],
 )
-async def test_login_failures_follow_rfc_6749(client, form, error) -> None:
-    response = await client.post("/v1/token", data=form)
-    assert response.status_code == 400
+async def test_login_wants_a_json_body_with_both_fields(client, request_kwargs) -> None:
+    response = await client.post("/v1/login", **request_kwargs)
+    assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
-    assert response.json()["error"] == error
-    # Wrong password and unknown user read the same: no username enumeration.
-    if error == "invalid_grant":
-        assert response.json()["detail"] == "The username or password is wrong."
 
 
-async def test_login_wants_a_form(client) -> None:
-    response = await client.post(
-        "/v1/token", json={"grant_type": "password", "username": "alice", "password": "x"}
-    )
-    assert response.status_code == 415
-    repeated = await client.post(
-        "/v1/token",
-        content=b"grant_type=password&username=alice&username=bob&password=x",
-        headers={"content-type": "application/x-www-form-urlencoded"},
-    )
-    assert repeated.status_code == 400
+async def test_the_oauth_token_endpoint_is_gone(client, passwords) -> None:
+    form = {"grant_type": "password", "username": "alice", "password": passwords["alice"]}
+    assert (await client.post("/v1/token", data=form)).status_code == 404
 
 
 async def test_sign_up_stores_an_argon2id_hash(app, client) -> None:
@@ -111,8 +115,7 @@ async def test_sign_up_stores_an_argon2id_hash(app, client) -> None:
     assert "correct horse" not in stored
 
     token = await client.post(
-        "/v1/token",
-        data={"grant_type": "password", "username": "carol", "password": "correct horse battery"},
+        "/v1/login", json={"username": "carol", "password": "correct horse battery"}
     )
     assert token.status_code == 200
 

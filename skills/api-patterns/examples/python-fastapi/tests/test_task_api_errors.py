@@ -116,9 +116,9 @@ async def test_body_over_the_limit_when_streamed(client, alice) -> None:
 
 async def test_body_limit_also_guards_login(client) -> None:
     response = await client.post(
-        "/v1/token",
-        content=b"grant_type=password&username=" + b"a" * 70_000,
-        headers={"content-type": "application/x-www-form-urlencoded"},
+        "/v1/login",
+        content=b'{"username": "' + b"a" * 70_000 + b'", "password": "x"}',
+        headers={"content-type": "application/json"},
     )
     assert_problem(response, 413)
 

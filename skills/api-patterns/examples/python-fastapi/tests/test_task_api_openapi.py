@@ -26,20 +26,25 @@ def operations(document: dict):
 async def test_every_operation_has_a_unique_explicit_id(document) -> None:
     ids = [operation["operationId"] for _, _, operation in operations(document)]
     assert len(ids) == len(set(ids)) == 14
-    assert {"listTasks", "createTask", "getTaskV1", "getTaskV2", "issueToken"} <= set(ids)
+    assert {"listTasks", "createTask", "getTaskV1", "getTaskV2", "logIn"} <= set(ids)
 
 
 async def test_bearer_security_on_protected_operations(document) -> None:
-    scheme = document["components"]["securitySchemes"]["OAuth2PasswordBearer"]
-    assert scheme == {
-        "type": "oauth2",
-        "flows": {"password": {"scopes": {}, "tokenUrl": "/v1/token"}},
+    # Plain HTTP bearer, not an OAuth flow: the tokens come from this API's own login.
+    schemes = document["components"]["securitySchemes"]
+    assert list(schemes) == ["bearerAuth"]
+    assert schemes["bearerAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "An access token from POST /v1/login: Authorization: Bearer <token>",
     }
-    public = {"createUser", "issueToken"}
+    public = {"createUser", "logIn"}
     for path, method, operation in operations(document):
         protected = operation["operationId"] not in public
         assert ("security" in operation) is protected, (method, path)
         if protected:
+            assert operation["security"] == [{"bearerAuth": []}]
             assert "401" in operation["responses"]
 
 
@@ -60,7 +65,13 @@ async def test_list_operations_declare_both_pagination_styles(document) -> None:
         assert {"limit", "cursor", "page", "per_page", "sort"} <= names
 
 
-async def test_token_endpoint_documents_its_form(document) -> None:
-    body = document["paths"]["/v1/token"]["post"]["requestBody"]
-    schema = body["content"]["application/x-www-form-urlencoded"]["schema"]
-    assert schema["required"] == ["grant_type", "username", "password"]
+async def test_login_documents_its_json_body_and_points_away_from_oauth(document) -> None:
+    operation = document["paths"]["/v1/login"]["post"]
+    schema_ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    login_in = document["components"]["schemas"][schema_ref.rsplit("/", 1)[1]]
+    assert login_in["required"] == ["username", "password"]
+    assert login_in["additionalProperties"] is False
+    assert "401" in operation["responses"] and "429" in operation["responses"]
+    assert "/v1/token" not in document["paths"]
+    assert "not OAuth" in operation["description"]
+    assert "examples/oauth2-pkce" in operation["description"]

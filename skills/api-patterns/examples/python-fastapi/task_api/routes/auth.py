@@ -1,56 +1,51 @@
-"""Sign-up, login (OAuth 2.0 password grant, RFC 6749 4.3) and "who am I".
+"""Sign-up, login and "who am I".
 
-The token endpoint reads its ``application/x-www-form-urlencoded`` body itself with the
-standard library rather than through FastAPI's ``Form`` (which needs python-multipart);
-the OpenAPI request body is declared by hand to match. Its errors are problem details
-that also carry RFC 6749's ``error`` code, so OAuth client libraries understand them.
+``POST /v1/login`` is this API's own (first-party) login: its own front end sends the
+username and password the user typed, as JSON, and gets an access token back. It is not
+OAuth and does not pretend to be: OAuth 2.1 removed the password grant, because a
+client that sees the user's password defeats single sign-on, MFA and phishing
+resistance. When other applications call this API on a user's behalf, issue tokens
+through the authorization code flow with PKCE instead: see the auth-security skill's
+``examples/oauth2-pkce`` and ``references/oauth2-oidc.md``.
+
+Login is throttled twice: per client address (``auth_rate_limit``, a moving window on
+every attempt) and per username (``LoginThrottle``: exponential backoff after repeated
+failures). Both answer the same whether or not the username exists.
 """
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Response
 from starlette.concurrency import run_in_threadpool
 
 from task_api.accounts import UsernameTaken, authenticate, create_user
-from task_api.dependencies import CurrentUser, ServicesDep, SessionDep, auth_rate_limit
+from task_api.dependencies import REALM, CurrentUser, ServicesDep, SessionDep, auth_rate_limit
+from task_api.login_throttle import LoginLocked
 from task_api.problems import (
-    BAD_REQUEST,
     CONFLICT,
     INVALID,
     TOO_LARGE,
     UNAUTHORIZED,
-    UNSUPPORTED_MEDIA_TYPE,
+    Problem,
     ProblemError,
     error_responses,
 )
-from task_api.schemas import TokenOut, UserCreate, UserOut
+from task_api.schemas import LoginIn, TokenOut, UserCreate, UserOut
 
 router = APIRouter(prefix="/v1", tags=["auth"])
 
-FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
-TOKEN_REQUEST_BODY = {
-    "required": True,
-    "content": {
-        FORM_MEDIA_TYPE: {
-            "schema": {
-                "type": "object",
-                "required": ["grant_type", "username", "password"],
-                "properties": {
-                    "grant_type": {"type": "string", "enum": ["password"]},
-                    "username": {"type": "string", "maxLength": 32},
-                    "password": {"type": "string", "maxLength": 128},
-                    "scope": {"type": "string", "maxLength": 200},
-                },
-            }
-        }
-    },
+WRONG_CREDENTIALS = "The username or password is wrong."
+WRONG_CREDENTIALS_RESPONSE: dict[int, dict[str, Any]] = {
+    401: {
+        "model": Problem,
+        "description": "Wrong username or password (the same answer for an unknown username)",
+        "headers": {
+            "WWW-Authenticate": {"description": "Bearer challenge", "schema": {"type": "string"}}
+        },
+    }
 }
-
-
-def _oauth_error(status: int, error: str, detail: str) -> ProblemError:
-    return ProblemError(status, detail, type_=f"oauth-{error.replace('_', '-')}", error=error)
 
 
 @router.post(
@@ -72,49 +67,50 @@ def create_user_route(
     return UserOut(id=user.id, username=user.username, created_at=user.created_at)
 
 
-def _read_token_form(raw: bytes, content_type: str) -> dict[str, str]:
-    if content_type.split(";")[0].strip().lower() != FORM_MEDIA_TYPE:
-        raise _oauth_error(415, "invalid_request", f"Send the form as {FORM_MEDIA_TYPE}.")
-    try:
-        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True)
-    except (UnicodeDecodeError, ValueError):
-        raise _oauth_error(400, "invalid_request", "The form is not valid UTF-8.") from None
-    form: dict[str, str] = {}
-    for name, value in pairs:
-        if name in form:
-            # RFC 6749 3.2: request parameters must not be included more than once.
-            raise _oauth_error(400, "invalid_request", f"Parameter {name!r} is repeated.")
-        form[name] = value
-    return form
-
-
 @router.post(
-    "/token",
-    operation_id="issueToken",
+    "/login",
+    operation_id="logIn",
     summary="Log in: exchange username and password for an access token",
     dependencies=[Depends(auth_rate_limit)],
-    responses=error_responses(BAD_REQUEST, TOO_LARGE, UNSUPPORTED_MEDIA_TYPE),
-    openapi_extra={"requestBody": TOKEN_REQUEST_BODY},
+    responses=error_responses(WRONG_CREDENTIALS_RESPONSE, TOO_LARGE, INVALID),
 )
-async def issue_token(request: Request, services: ServicesDep, response: Response) -> TokenOut:
-    form = _read_token_form(await request.body(), request.headers.get("content-type", ""))
-    if form.get("grant_type") != "password":
-        raise _oauth_error(400, "unsupported_grant_type", "Only grant_type=password is supported.")
-    username, password = form.get("username"), form.get("password")
-    if not username or not password:
-        raise _oauth_error(400, "invalid_request", "Send username and password.")
+async def log_in(body: LoginIn, services: ServicesDep, response: Response) -> TokenOut:
+    """This API's own login, for its own front end; not OAuth (OAuth 2.1 has no password
+    grant). Applications acting for a user get tokens through the authorization code flow
+    with PKCE: see the auth-security skill, examples/oauth2-pkce.
+
+    Wrong credentials are a 401, the same for an unknown username. Throttled per client
+    address and, after repeated failures, per username (429 with Retry-After)."""
+    throttle = services.login_throttle
+    try:
+        throttle.begin(body.username)
+    except LoginLocked as locked:
+        raise ProblemError(
+            429,
+            f"Too many failed logins for this username; retry in {locked.retry_after} s.",
+            type_="login-throttled",
+            title="Too many failed logins",
+            headers={"Retry-After": str(locked.retry_after)},
+        ) from None
 
     def check() -> int | None:
         with services.sessions() as session:
-            user = authenticate(session, services.passwords, username[:64], password[:256])
+            user = authenticate(session, services.passwords, body.username, body.password)
             return user.id if user else None
 
     # argon2 is deliberately slow (about 0.1 s): off the event loop.
     user_id = await run_in_threadpool(check)
     if user_id is None:
-        raise _oauth_error(400, "invalid_grant", "The username or password is wrong.")
+        raise ProblemError(
+            401,
+            WRONG_CREDENTIALS,
+            type_="wrong-credentials",
+            title="Login failed",
+            headers={"WWW-Authenticate": f'Bearer realm="{REALM}"'},
+        )
+    throttle.succeeded(body.username)
     issued = services.tokens.issue(str(user_id))
-    # RFC 6749 5.1: token responses must not be cached.
+    # Like RFC 6749 5.1 token responses: a token must not be cached.
     response.headers["Cache-Control"] = "no-store"
     return TokenOut(access_token=issued.access_token, expires_in=issued.expires_in)
 
