@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
-from task_api.models import Task
+from sqlalchemy import event
+from task_api.models import Project, Task
 
 pytestmark = pytest.mark.anyio
 
@@ -90,16 +89,65 @@ async def test_lists_are_private(client, alice) -> None:
     assert response.headers["Vary"] == "Authorization"
 
 
-async def test_version_column_catches_a_race_the_etag_check_cannot(app, make_task) -> None:
-    # Between the If-Match check and the UPDATE another request may commit; the
-    # version column makes that UPDATE match no row, which the API answers with 412.
-    task = await make_task(title="race")
+@pytest.fixture
+def competing_commit(app):
+    """Arm a hook that commits another request's change to a row at the moment the
+    route's session starts to flush: after its read and If-Match check, before its
+    UPDATE or DELETE. Call it with the model and id to change.
+
+    The ETag check cannot see that change; the version column (``version_id_col``) makes
+    the route's UPDATE or DELETE match no row, SQLAlchemy raises StaleDataError, and the
+    route must turn that into a 412."""
     sessions = app.state.services.sessions
-    with sessions() as first, sessions() as second:
-        mine = first.scalar(select(Task).where(Task.id == task["id"]))
-        theirs = second.scalar(select(Task).where(Task.id == task["id"]))
-        theirs.title = "theirs"
-        second.commit()
-        mine.title = "mine"
-        with pytest.raises(StaleDataError):
-            first.commit()
+    armed: list[tuple[type, int]] = []
+
+    def commit_theirs_first(session, flush_context, instances) -> None:
+        if not armed:
+            return
+        model, row_id = armed.pop()  # once: the competing session's own flush passes
+        with sessions() as theirs:
+            row = theirs.get(model, row_id)
+            if model is Task:
+                row.title = "theirs"
+            else:
+                row.name = "theirs"
+            theirs.commit()
+
+    event.listen(sessions, "before_flush", commit_theirs_first)
+    yield lambda model, row_id: armed.append((model, row_id))
+    event.remove(sessions, "before_flush", commit_theirs_first)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "model"),
+    [
+        ("PUT", "/v1/tasks/{id}", {"title": "mine"}, Task),
+        ("DELETE", "/v1/tasks/{id}", None, Task),
+        ("PUT", "/v1/projects/{id}", {"name": "mine"}, Project),
+    ],
+)
+async def test_a_write_that_loses_the_race_after_the_check_is_a_412(
+    client, alice, make_task, competing_commit, method, path, body, model
+) -> None:
+    if model is Task:
+        row = await make_task(title="race")
+        collection = "/v1/tasks"
+    else:
+        row = (await client.post("/v1/projects", json={"name": "race"}, headers=alice)).json()
+        collection = "/v1/projects"
+    url = path.format(id=row["id"])
+    etag = (await client.get(url, headers=alice)).headers["ETag"]
+
+    competing_commit(model, row["id"])
+    # The If-Match is right when the route checks it; the row changes before the write.
+    response = await client.request(method, url, json=body, headers={**alice, "If-Match": etag})
+
+    assert response.status_code == 412, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["type"] == "https://task-api.example/problems/precondition-failed"
+    assert problem["status"] == 412 and problem["instance"] == url
+    # Their change stands; ours was neither written nor half-written.
+    current = await client.get(f"{collection}/{row['id']}", headers=alice)
+    assert current.status_code == 200
+    assert "theirs" in (current.json().get("title"), current.json().get("name"))
