@@ -221,14 +221,17 @@ def test_two_examples_with_one_package_name_are_an_error(course):
 
 def test_two_examples_with_one_top_level_module_are_an_error(course):
     examples = course / "skills" / "auth-security" / "examples"
-    for example in ("passwords-argon2", "oauth2-pkce"):
-        (examples / example / "helpers.py").write_text("X = 1\n")
+    for number, example in enumerate(("passwords-argon2", "oauth2-pkce")):
+        (examples / example / "helpers.py").write_text(f"X = {number}\n")
     found = errors_for("auth-security")
     assert sum("import name 'helpers'" in f for f in found) == 2, found
     # app.py, contract.py and conftest.py are in every example and load by unique names.
     assert not any(
         f"import name '{n}'" in f for n in ("app", "contract", "conftest") for f in found
     )
+    # Byte-identical copies (a shared file, see example_copies) shadow harmlessly.
+    (examples / "oauth2-pkce" / "helpers.py").write_text("X = 0\n")
+    assert not any("import name 'helpers'" in f for f in errors_for("auth-security"))
 
 
 def test_two_examples_with_one_test_file_name_are_an_error(course):
@@ -315,7 +318,14 @@ def test_the_readme_row_follows_the_folders_on_disk(course):
 def test_pending_skeletons_are_warnings_and_written_ones_say_so(skill):
     real = load_course_map().skill("databases-relational")
     plan = dataclasses.replace(
-        real, pending=(*real.pending, "references/mysql.md", "references/sqlite.md", "SKILL.md")
+        real,
+        pending=(
+            *real.pending,
+            "references/mysql.md",
+            "references/sqlite.md",
+            "SKILL.md",
+            "decision-tree.yaml",
+        ),
     )
     (skill / "references" / "mysql.md").write_text("# MySQL\n\nTODO\n")
     edit(skill / "SKILL.md", "## ", "TODO: say when to load each reference.\n\n## ")
@@ -328,6 +338,9 @@ def test_pending_skeletons_are_warnings_and_written_ones_say_so(skill):
         found
     )
     assert "SKILL.md: warning: pending: looks like a stub: contains 'TODO'" in found
+    assert (
+        "decision-tree.yaml: warning: written: take it off the skill's pending list in course.yaml"
+    ) in found
     # Not pending, the same stubs are errors.
     out = Collector()
     lint_skill_folder(skill, out, real)

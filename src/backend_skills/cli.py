@@ -85,6 +85,18 @@ def _build_parser() -> _Parser:
     execute.add_argument("notebooks", nargs="*", help="notebook files (default: all)")
     execute.set_defaults(handler=cmd_execute)
 
+    new = commands.add_parser(
+        "new", help="start a skill: its folder and notebook series from the course map"
+    )
+    new.add_argument("skill", help="a planned skill of course.yaml, or a new name")
+    new.add_argument("--phase", help="for a skill not in course.yaml: its phase (default: last)")
+    new.add_argument("--purpose", help="for a skill not in course.yaml: one line on what it is for")
+    new.add_argument("--seed", type=Path, help="the founding research (default: ../shared/seed)")
+    new.add_argument(
+        "--no-execute", action="store_true", help="do not run the new notebook (lint will say so)"
+    )
+    new.set_defaults(handler=cmd_new)
+
     lint = commands.add_parser("lint", help="check skill folders and notebooks")
     lint.add_argument("skills", nargs="*")
     lint.add_argument("--json", action="store_true")
@@ -287,6 +299,26 @@ def cmd_execute(args) -> int:
             value = getattr(exc, "evalue", str(exc).splitlines()[0])
             print(f"FAIL {notebook}: {name}: {value}")
     return 1 if failed else 0
+
+
+def cmd_new(args) -> int:
+    from backend_skills.paths import shown_path
+    from backend_skills.scaffold import ScaffoldError, new_skill
+
+    try:
+        written = new_skill(
+            args.skill,
+            phase=args.phase,
+            purpose=args.purpose,
+            seed=args.seed,
+            execute=not args.no_execute,
+        )
+    except ScaffoldError as exc:
+        raise BadInput(str(exc)) from None
+    for path in written:
+        print(f"wrote {shown_path(path)}")
+    print(f"next: backend-skills lint {args.skill} (each skeleton is a pending warning)")
+    return 0
 
 
 def cmd_lint(args) -> int:

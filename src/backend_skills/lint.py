@@ -20,6 +20,7 @@ missing or still a stub is a warning; one that is written is a warning to take i
 from __future__ import annotations
 
 import ast
+import json
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -88,6 +89,10 @@ def lint_skill_folder(folder: Path, out: Collector, plan: SkillPlan | None = Non
     _check_cited_paths(body, folder, skill_md, out)
     pending = plan.pending if plan is not None else ()
     _check_stub_markers(skill_md, text, "SKILL.md" in pending, out)
+    tree = folder / "decision-tree.yaml"
+    if tree.is_file():
+        tree_text = tree.read_text(encoding="utf-8")
+        _check_stub_markers(tree, tree_text, "decision-tree.yaml" in pending, out)
     _check_tree(folder, text, out)
     for reference in sorted((folder / "references").glob("**/*.md")):
         _check_toc(reference, out)
@@ -259,6 +264,8 @@ def _stub_problem(target: Path, kind: str) -> str | None:
 def _check_stub_markers(path: Path, text: str, pending: bool, out: Collector) -> None:
     marker = STUB_MARKERS.search(text)
     if marker is None:
+        if pending:
+            out.warning(path, "written: take it off the skill's pending list in course.yaml")
         return
     message = f"looks like a stub: contains {marker.group(0)!r}"
     if pending:
@@ -275,21 +282,12 @@ def _check_notebook_series(plan: SkillPlan, out: Collector) -> None:
             f"backend-skills new {plan.name} makes a skill folder and its series together)",
         )
         return
-    tree = plan.folder / "decision-tree.yaml"
-    if tree.is_file():
-        _check_stub_markers(tree, tree.read_text(encoding="utf-8"), _pending(plan, tree), out)
     for notebook in plan.notebooks():
         text = "\n".join(_cell_sources(notebook))
         _check_stub_markers(notebook, text, PENDING_SERIES in plan.pending, out)
 
 
-def _pending(plan: SkillPlan, path: Path) -> bool:
-    return path.relative_to(plan.folder).as_posix() in plan.pending
-
-
 def _cell_sources(notebook: Path) -> list[str]:
-    import json
-
     try:
         cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
     except (OSError, ValueError):
@@ -318,6 +316,13 @@ def example_import_names(example: Path) -> set[str]:
     return names
 
 
+def _identical_modules(name: str, examples: list[Path]) -> bool:
+    files = [example / f"{name}.py" for example in examples]
+    if not all(f.is_file() for f in files):
+        return False
+    return len({f.read_bytes() for f in files}) == 1
+
+
 def _example_test_files(example: Path) -> list[Path]:
     return [p for p in example.rglob("test_*.py") if "node_modules" not in p.parts]
 
@@ -337,6 +342,8 @@ def _check_example_names(out: Collector, only: set[str]) -> None:
             tests[test.name].append(test)
     for name, examples in sorted(packages.items()):
         if len(examples) > 1 and any(e.parents[1].name in only for e in examples):
+            if _identical_modules(name, examples):
+                continue  # a shared file kept byte-identical (example_copies): either will do
             where = ", ".join(str(e.relative_to(skills_dir())) for e in examples)
             for example in examples:
                 out.error(
