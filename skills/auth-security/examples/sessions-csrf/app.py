@@ -1,4 +1,4 @@
-"""The ASGI app: `uvicorn app:app` (settings from $SESSION_AUTH_DATABASE_URL, $SESSION_AUTH_ORIGIN)."""
+"""The ASGI app: `uvicorn app:app` ($SESSION_AUTH_DATABASE_URL, $SESSION_AUTH_ORIGIN)."""
 
 import os
 
