@@ -1,29 +1,34 @@
 """Execute notebooks headless with papermill and report wall time and the kernel's peak RSS.
 
-Each notebook runs in its own worker process (`python -m backend_skills.runner NB OUT`), so
-`getrusage(RUSAGE_CHILDREN)` in the worker, read after papermill has shut the kernel down,
-is that notebook's kernel peak and nothing else's. Kernels run with the network guard.
+Notebooks run in this process (papermill drives a kernel over ZeroMQ), each in a kernel of
+its own that this module starts with the run's environment and working directory (not
+this process's, so concurrent runs do not share them). The peak RSS is the kernel's VmHWM,
+its high-water mark kept by Linux, read from /proc just before the kernel is shut down: a
+per-kernel figure, so no worker process per notebook is needed to tell kernels apart, and
+it costs one file read. Kernels run with the network guard.
 """
 
 from __future__ import annotations
 
+import ast
 import html
 import json
 import os
-import resource
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from backend_skills import netguard
+from backend_skills import netguard, widget_state
 from backend_skills.course_map import load_course_map
 from backend_skills.paths import notebooks_dir, shown_path
 
 WALL_BUDGET_S = 60.0
 RSS_BUDGET_MB = 1024.0
+
+if TYPE_CHECKING:  # papermill, nbformat and jupyter_client load on first use: the CLI is quick
+    import nbformat
 
 
 @dataclass
@@ -63,50 +68,218 @@ def discover(skills: list[str] | None = None) -> list[Path]:
     return [path for path in found if path.is_file()]
 
 
+def peak_rss_mb(pid: int) -> float:
+    """A live process's peak resident set size (VmHWM) in MB; 0.0 where /proc has none."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
+    except OSError:
+        return 0.0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024  # kB
+    return 0.0
+
+
+class CourseKernel:
+    """A python3 kernel with the network guard, its own environment and working directory.
+
+    `execute` and `run_until_validated` start one per run; a test can also keep one and
+    pass it to `run_until_validated` for several notebooks in turn.
+    """
+
+    def __init__(self, guard_dir: Path, cwd: Path, env: dict[str, str] | None = None) -> None:
+        from jupyter_client.manager import KernelManager
+
+        self.guard = netguard.kernel_environment(guard_dir)
+        self._clients: list = []
+        self.manager = KernelManager(
+            kernel_name="python3",
+            # nbclient drives kernels with asyncio clients; the manager itself stays blocking.
+            client_class="jupyter_client.asynchronous.AsyncKernelClient",
+        )
+        self.manager.client = self._client  # papermill makes its client through the manager
+        self.manager.start_kernel(
+            env={**os.environ, **self.guard, "PYDEVD_DISABLE_FILE_VALIDATION": "1", **(env or {})},
+            cwd=str(cwd),
+            # What nbclient passes when it starts a kernel: no history file, so parallel
+            # kernels never contend for IPython's SQLite history.
+            extra_arguments=["--HistoryManager.hist_file=:memory:"],
+        )
+
+    def _client(self, **kwargs):
+        client = type(self.manager).client(self.manager, **kwargs)
+        self._clients.append(client)
+        return client
+
+    def release(self, client) -> None:
+        """Stop a client's channels once its run is over (the kernel stays up)."""
+        client.stop_channels()
+        self._clients.remove(client)
+
+    def violations(self) -> list[str]:
+        return netguard.violations(self.guard)
+
+    def close(self) -> float:
+        """Shut the kernel down; return its peak RSS in MB (read just before)."""
+        peak = peak_rss_mb(self.manager.provisioner.pid) if self.manager.has_kernel else 0.0
+        for client in self._clients:
+            client.stop_channels()
+        if self.manager.has_kernel:
+            self.manager.shutdown_kernel(now=True)
+        return peak
+
+
 def execute(
     notebook: Path,
     output: Path,
     parameters: dict | None = None,
     *,
+    source: nbformat.NotebookNode | None = None,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
     timeout_s: float = 600,
 ) -> NotebookRun:
-    """Run one notebook in a worker process; never raises for a failing notebook."""
+    """Run one notebook top to bottom in a fresh kernel; never raises for a failing notebook.
+
+    SOURCE is the notebook to run instead of NOTEBOOK's file (a copy with solutions in,
+    say); the report still names NOTEBOOK. The kernel's working directory is CWD (default:
+    NOTEBOOK's folder, where its lesson files are) and ENV is added to its environment.
+    TIMEOUT_S bounds each cell.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
     output.parent.mkdir(parents=True, exist_ok=True)
-    guard = netguard.kernel_environment(output.parent / f".{output.stem}.netguard")
-    env = {**os.environ, **guard, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-    command = [
-        sys.executable,
-        "-m",
-        "backend_skills.runner",
-        str(notebook),
-        str(output),
-        json.dumps(parameters or {}),
-    ]
     started = time.perf_counter()
+    error = error_name = None
+    kernel = None
     try:
-        completed = subprocess.run(
-            command, env=env, capture_output=True, text=True, timeout=timeout_s
+        guard_dir = output.parent / f".{output.stem}.netguard"
+        kernel = CourseKernel(guard_dir, cwd or notebook.parent, env)
+        papermill.execute_notebook(
+            source if source is not None else str(notebook),
+            str(output),
+            parameters=parameters or {},
+            kernel_name="python3",
+            km=kernel.manager,
+            execution_timeout=timeout_s,
+            progress_bar=False,
+            log_output=False,
         )
-        report = json.loads(completed.stdout.strip().splitlines()[-1])
-    except subprocess.TimeoutExpired:
-        report = {
-            "ok": False,
-            "peak_rss_mb": 0.0,
-            "error": f"timed out after {timeout_s:.0f} s",
-            "error_name": "TimeoutError",
-        }
-    except (json.JSONDecodeError, IndexError):
-        tail = (completed.stderr.strip().splitlines() or ["no output"])[-1]
-        report = {"ok": False, "peak_rss_mb": 0.0, "error": tail, "error_name": "WorkerError"}
-    seconds = time.perf_counter() - started
+    except PapermillExecutionError as exc:
+        error, error_name = f"{exc.ename}: {exc.evalue}", exc.ename
+    except Exception as exc:  # the report must say what failed, whatever it was
+        error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        error_name = type(exc).__name__
+    peak = kernel.close() if kernel else 0.0
     return NotebookRun(
         notebook=shown_path(notebook),
-        ok=report["ok"],
-        seconds=round(seconds, 2),
-        peak_rss_mb=round(report["peak_rss_mb"], 1),
-        error=report.get("error"),
-        error_name=report.get("error_name"),
-        offline_violations=tuple(netguard.violations(guard)),
+        ok=error is None,
+        seconds=round(time.perf_counter() - started, 2),
+        peak_rss_mb=round(peak, 1),
+        error=error,
+        error_name=error_name,
+        offline_violations=tuple(kernel.violations()) if kernel else (),
+    )
+
+
+def _names(source: str, ctx: type) -> set[str] | None:
+    """The names SOURCE assigns (ctx ast.Store) or reads (ast.Load); None if not Python."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # IPython magics: count the cell as reading everything
+        return None
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ctx)}
+
+
+def validation_cells(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """NB cut after its validation cell: the first code cell after the parameters cells
+    (the one tagged `parameters` and the `injected-parameters` cell papermill adds) that
+    reads a parameter. Cells before it (imports) run too; none after it."""
+    tagged = [
+        index
+        for index, cell in enumerate(nb.cells)
+        if {"parameters", "injected-parameters"} & set(cell.metadata.get("tags", []))
+    ]
+    if not tagged:
+        return nb
+    parameters: set[str] = set()
+    for index in tagged:
+        parameters |= _names(nb.cells[index].source, ast.Store) or set()
+    for index in range(tagged[-1] + 1, len(nb.cells)):
+        cell = nb.cells[index]
+        if cell.cell_type != "code":
+            continue
+        reads = _names(cell.source, ast.Load)
+        if reads is None or reads & parameters:
+            nb.cells = nb.cells[: index + 1]
+            break
+    return nb
+
+
+# Run in a shared kernel before each notebook: a fresh namespace (user variables, Out, _)
+# and the notebook's folder as cwd, so `import lesson_file` finds that notebook's files.
+_FRESH_START = "%reset -f\nimport os as _os\n_os.chdir({cwd!r})\ndel _os"
+
+
+def run_until_validated(
+    notebook: Path,
+    output: Path,
+    parameters: dict,
+    *,
+    kernel: CourseKernel | None = None,
+    timeout_s: float = 120,
+) -> NotebookRun:
+    """Run NOTEBOOK with PARAMETERS only up to its validation cell, or its first error.
+
+    What a bad parameter set needs: the validation cell must stop it, and later cells would
+    only cost time. KERNEL, if given, is reused (fresh namespace, NOTEBOOK's folder as cwd),
+    which saves a kernel start and the imports the first cells make; else one is started.
+    The output notebook holds the cells that ran, with the error, as papermill stores it.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    own = kernel is None
+    if own:
+        kernel = CourseKernel(output.parent / f".{output.stem}.netguard", notebook.parent)
+    seen = len(kernel.violations())
+    nb = load_notebook_node(str(notebook))  # with the metadata papermill's code expects
+    nb = validation_cells(parameterize_notebook(nb, parameters, kernel_name="python3"))
+    client = NotebookClient(nb, km=kernel.manager, timeout=timeout_s, kernel_name="python3")
+    error = error_name = None
+    try:
+        with client.setup_kernel():
+            fresh = _FRESH_START.format(cwd=str(notebook.parent.resolve()))
+            reply = client.wait_for_reply(client.kc.execute(fresh, silent=True))
+            if reply["content"]["status"] != "ok":
+                raise RuntimeError(f"fresh start failed: {reply['content'].get('evalue')}")
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type == "code":
+                    client.execute_cell(cell, index)
+    except CellExecutionError as exc:
+        error, error_name = f"{exc.ename}: {exc.evalue}", exc.ename
+    except Exception as exc:  # the report must say what failed, whatever it was
+        error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        error_name = type(exc).__name__
+    finally:
+        if client.kc is not None:
+            kernel.release(client.kc)
+    nbformat.write(nb, output)
+    peak = kernel.close() if own else 0.0
+    return NotebookRun(
+        notebook=shown_path(notebook),
+        ok=error is None,
+        seconds=round(time.perf_counter() - started, 2),
+        peak_rss_mb=round(peak, 1),
+        error=error,
+        error_name=error_name,
+        offline_violations=tuple(kernel.violations()[seen:]),
     )
 
 
@@ -206,37 +379,5 @@ def execute_in_place(notebook: Path, *, timeout_s: float = 600) -> None:
     blocked = netguard.violations(guard)
     if blocked:
         raise RuntimeError(f"{notebook}: {blocked[0]}")
+    widget_state.prune(nb)
     nbformat.write(nb, notebook)
-
-
-def _worker(notebook: str, output: str, parameters_json: str) -> None:
-    """Worker process body: run papermill, print one JSON line with the kernel's peak RSS."""
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
-    result: dict = {"ok": True, "error": None, "error_name": None}
-    try:
-        papermill.execute_notebook(
-            notebook,
-            output,
-            parameters=json.loads(parameters_json),
-            kernel_name="python3",
-            cwd=str(Path(notebook).parent),
-            progress_bar=False,
-            log_output=False,
-        )
-    except PapermillExecutionError as exc:
-        result.update(ok=False, error=f"{exc.ename}: {exc.evalue}", error_name=exc.ename)
-    except Exception as exc:  # the report must say what failed, whatever it was
-        result.update(
-            ok=False,
-            error=f"{type(exc).__name__}: {exc}".splitlines()[0],
-            error_name=type(exc).__name__,
-        )
-    # ru_maxrss is in KiB on Linux; the kernel is this worker's only waited-for child.
-    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(json.dumps(result))
-
-
-if __name__ == "__main__":
-    _worker(*sys.argv[1:4])
