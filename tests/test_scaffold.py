@@ -149,13 +149,14 @@ def test_new_planned_skill_lints_clean_and_runs_green(checkout, tmp_path):
 
 
 def test_new_skill_is_added_to_course_yaml_and_the_readme(checkout, tmp_path):
-    result = cli(checkout, "new", "demo-skill", "--phase", "2", "--purpose", "Demonstrations")
+    purpose = "Demonstrations: of the scaffold"  # ': ' needs quoting in YAML
+    result = cli(checkout, "new", "demo-skill", "--phase", "2", "--purpose", purpose)
     assert result.returncode == 0, result.stderr
     raw = course_yaml(checkout)
     # 13 is DESIGN.md's capstones: the next free number is 14.
     assert raw["skills"]["demo-skill"] == {
         "number": 14,
-        "purpose": "Demonstrations",
+        "purpose": purpose,
         "pending": ["init.md", "SKILL.md", "decision-tree.yaml", "notebooks"],
     }
     phase = next(p for p in raw["phases"] if p["name"] == "Phase 2: AI-Native")

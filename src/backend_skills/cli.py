@@ -303,7 +303,7 @@ def cmd_execute(args) -> int:
 
 def cmd_new(args) -> int:
     from backend_skills.paths import shown_path
-    from backend_skills.scaffold import ScaffoldError, new_skill
+    from backend_skills.scaffold import NotebookFailed, ScaffoldError, new_skill
 
     try:
         written = new_skill(
@@ -315,6 +315,9 @@ def cmd_new(args) -> int:
         )
     except ScaffoldError as exc:
         raise BadInput(str(exc)) from None
+    except NotebookFailed as exc:
+        print(f"backend-skills: {exc}", file=sys.stderr)
+        return 1
     for path in written:
         print(f"wrote {shown_path(path)}")
     print(f"next: backend-skills lint {args.skill} (each skeleton is a pending warning)")

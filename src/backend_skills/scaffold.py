@@ -54,6 +54,10 @@ class ScaffoldError(ValueError):
     """A skill `new` cannot make, or a checkout it must not touch; one line."""
 
 
+class NotebookFailed(RuntimeError):
+    """The new notebook did not run green (its files are written, for a look)."""
+
+
 @dataclass(frozen=True)
 class SeedSkill:
     """What the founding research says about one skill (each part may be missing)."""
@@ -168,7 +172,12 @@ def new_skill(
     if execute:
         from backend_skills.runner import execute_in_place
 
-        execute_in_place(notebook)
+        try:
+            execute_in_place(notebook)
+        except Exception as exc:  # the kernel's error, whatever it is, in one line
+            name = getattr(exc, "ename", type(exc).__name__)
+            value = getattr(exc, "evalue", str(exc).splitlines()[0] if str(exc) else "")
+            raise NotebookFailed(f"{shown_path(notebook)} did not run: {name}: {value}") from None
     from backend_skills import estimates
 
     estimates.write_stated_minutes(notebook)
@@ -206,7 +215,7 @@ def _add_to_course_yaml(
     end = next(i for i, line in enumerate(lines) if line.startswith("frontends:"))
     while end > 0 and (not lines[end - 1].strip() or lines[end - 1].startswith("#")):
         end -= 1
-    purpose_text = purpose or "TODO - what the skill is for"
+    purpose_text = _yaml_scalar(" ".join((purpose or "TODO - what the skill is for").split()))
     lines[end:end] = [f"  {name}:", f"    number: {number}", f"    purpose: {purpose_text}"]
     _write_course_yaml(path, "\n".join(lines) + "\n")
     return load_course_map().skill(name)
