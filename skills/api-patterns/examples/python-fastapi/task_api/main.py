@@ -7,10 +7,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from task_api.body_limit import BodySizeLimitMiddleware
 from task_api.db import Base, make_engine, make_session_factory
 from task_api.dependencies import Services
 from task_api.login_throttle import LoginThrottle
-from task_api.middleware import BodySizeLimitMiddleware, RateLimitHeadersMiddleware
+from task_api.middleware import RateLimitHeadersMiddleware
 from task_api.openapi import install_openapi
 from task_api.pagination import CursorCodec
 from task_api.problems import install_problem_handlers
