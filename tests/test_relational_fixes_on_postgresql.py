@@ -1,9 +1,10 @@
 """databases-relational claims that only a real PostgreSQL can prove or refute.
 
 The skill folder runs on SQLite and cannot use the course's fixtures, so what needs
-locks, deadlock detection and concurrent index builds is tested here, on the throwaway
-server of ``postgres_url`` (tests/conftest.py). The example's own code is imported from
-its folder, not copied, so these tests hold the shipped code to its word.
+locks, deadlock detection, concurrent index builds, transactional DDL or multi-statement
+queries is tested here, on the throwaway server of ``postgres_url`` (tests/conftest.py).
+The example's package is imported from its folder and the migration guide's revisions
+are read out of the guide, not copied, so these tests hold the shipped text to its word.
 """
 
 from __future__ import annotations
