@@ -35,17 +35,15 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[Callable[[], str]]:
-    """A factory of fresh, empty PostgreSQL databases on a server started on 127.0.0.1.
-
-    CI installs PostgreSQL (.ci/run), so there a missing server fails; on a learner's
-    machine without one, the tests that need it skip and say why.
-    """
+def postgres_server() -> Iterator[Callable[[], str] | None]:
+    """A factory of fresh, empty PostgreSQL databases on a server started on 127.0.0.1,
+    or None on a machine without PostgreSQL (CI installs it, .ci/run: there that fails)."""
     bin_dir = _postgres_bin()
     if bin_dir is None:
         if os.environ.get("CI"):
             pytest.fail("CI must have PostgreSQL (initdb) installed: see .ci/run")
-        pytest.skip("no PostgreSQL server binaries (initdb) on this machine")
+        yield None
+        return
     base = Path(tempfile.mkdtemp(prefix="bsl-postgres-"))
     data, port = base / "data", _free_port()
     # initdb refuses to run as root: run the server as the postgres system user then.
@@ -80,6 +78,14 @@ def postgres_url() -> Iterator[Callable[[], str]]:
     finally:
         run(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server) -> Callable[[], str]:
+    """`postgres_server` for tests that need PostgreSQL: without one they skip and say why."""
+    if postgres_server is None:
+        pytest.skip("no PostgreSQL server binaries (initdb) on this machine")
+    return postgres_server
 
 
 @pytest.fixture

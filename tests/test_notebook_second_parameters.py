@@ -1,8 +1,9 @@
 """Papermill runs every notebook with the second parameter set it declares: it must pass.
 
-(nbval re-runs each notebook with its defaults and compares stored outputs; a third file,
-test_notebook_bad_parameters.py, checks the one-line error. Two files so that xdist's
---dist loadfile spreads the runs over both workers.)
+(nbval re-runs each notebook with its defaults and compares stored outputs; the bad
+parameter set is test_notebook_bad_parameters.py.) A notebook that takes DATABASE_URL
+runs its second set on PostgreSQL instead, in test_notebooks_on_postgresql.py: that run
+is its second set, so it is not run on SQLite as well.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from pathlib import Path
 import pytest
 
 from backend_skills.paths import notebooks_dir
-from backend_skills.runner import discover, execute, harness
+from backend_skills.runner import discover, execute, harness, takes_database_url
 
 pytestmark = pytest.mark.notebook
 NOTEBOOKS = discover()
+ON_SQLITE_ONLY = [path for path in NOTEBOOKS if not takes_database_url(path)]
 
 
 def test_every_skill_notebook_folder_is_discovered():
@@ -24,7 +26,7 @@ def test_every_skill_notebook_folder_is_discovered():
     assert set(on_disk) <= set(NOTEBOOKS)
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(notebooks_dir())))
+@pytest.mark.parametrize("path", ON_SQLITE_ONLY, ids=lambda p: str(p.relative_to(notebooks_dir())))
 def test_second_parameter_set_passes(path: Path, tmp_path: Path):
     run = execute(path, tmp_path / path.name, harness(path)["second_parameters"])
     assert run.passed, run.error or run.offline_violations

@@ -2,18 +2,22 @@
 
 The notebooks promise not to assume SQLite where the lesson is portable SQL; this runs
 each one that takes DATABASE_URL against PostgreSQL 15+ on 127.0.0.1 to hold them to it.
+This run is also the notebook's second parameter set (test_notebook_second_parameters.py
+leaves these notebooks out), so on a machine without PostgreSQL the second set runs on
+SQLite instead and says so, rather than not at all.
 """
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
-from papermill.inspection import inspect_notebook
 
 from backend_skills.paths import notebooks_dir
-from backend_skills.runner import discover, execute, harness
+from backend_skills.runner import discover, execute, harness, takes_database_url
 
 pytestmark = pytest.mark.notebook
-WITH_DATABASE_URL = [nb for nb in discover() if "DATABASE_URL" in inspect_notebook(str(nb))]
+WITH_DATABASE_URL = [path for path in discover() if takes_database_url(path)]
 
 
 def test_the_relational_notebooks_take_a_database_url():
@@ -23,7 +27,11 @@ def test_the_relational_notebooks_take_a_database_url():
 @pytest.mark.parametrize(
     "path", WITH_DATABASE_URL, ids=lambda p: str(p.relative_to(notebooks_dir()))
 )
-def test_notebook_runs_on_postgresql(path, tmp_path, postgres_url):
-    parameters = {**harness(path)["second_parameters"], "DATABASE_URL": postgres_url()}
+def test_notebook_runs_on_postgresql(path, tmp_path, postgres_server):
+    parameters = dict(harness(path)["second_parameters"])
+    if postgres_server is None:
+        warnings.warn("no PostgreSQL here: the second parameter set ran on SQLite", stacklevel=1)
+    else:
+        parameters["DATABASE_URL"] = postgres_server()
     run = execute(path, tmp_path / path.name, parameters)
-    assert run.passed, run.error
+    assert run.passed, run.error or run.offline_violations

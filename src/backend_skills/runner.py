@@ -68,6 +68,13 @@ def discover(skills: list[str] | None = None) -> list[Path]:
     return [path for path in found if path.is_file()]
 
 
+def takes_database_url(notebook: Path) -> bool:
+    """Whether NOTEBOOK's parameters include DATABASE_URL (it then runs on PostgreSQL too)."""
+    from papermill.inspection import inspect_notebook
+
+    return "DATABASE_URL" in inspect_notebook(str(notebook))
+
+
 def peak_rss_mb(pid: int) -> float:
     """A live process's peak resident set size (VmHWM) in MB; 0.0 where /proc has none."""
     try:
