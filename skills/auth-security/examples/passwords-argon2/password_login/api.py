@@ -17,12 +17,15 @@ from .passwords import PasswordService, make_hasher
 from .problems import install_problem_handlers, problem_responses
 from .schemas import LoginRequest, ProfileUpdate, RegisterRequest, TokenOut, UserOut
 from .settings import Settings
+from .throttle import LoginThrottle
 from .tokens import AccessTokens, InvalidToken
 
 REALM = "password-login"
 # One message for an unknown user and for a wrong password: which of the two it was is
 # exactly what an attacker enumerating accounts wants to learn.
 BAD_CREDENTIALS = "Invalid username or password."
+# One message for a busy address and a locked account, known or not; Retry-After says when.
+TOO_MANY_ATTEMPTS = "Too many login attempts; try again later."
 
 bearer = HTTPBearer(auto_error=False, description="An access token from POST /login.")
 router = APIRouter()
@@ -56,6 +59,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         leeway_seconds=settings.leeway_seconds,
         clock=settings.clock,
     )
+    app.state.throttle = LoginThrottle(
+        settings.login_limits_per_address, settings.rate_limit_storage_uri, settings.login_backoff
+    )
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.include_router(router)
@@ -75,6 +81,10 @@ def get_tokens(request: Request) -> AccessTokens:
     return request.app.state.tokens
 
 
+def get_throttle(request: Request) -> LoginThrottle:
+    return request.app.state.throttle
+
+
 def get_now(request: Request) -> int:
     return int(request.app.state.settings.clock())
 
@@ -83,6 +93,23 @@ SessionDep = Annotated[Session, Depends(get_session)]
 PasswordsDep = Annotated[PasswordService, Depends(get_passwords)]
 TokensDep = Annotated[AccessTokens, Depends(get_tokens)]
 NowDep = Annotated[int, Depends(get_now)]
+ThrottleDep = Annotated[LoginThrottle, Depends(get_throttle)]
+
+
+def too_many_attempts(retry_after: int) -> HTTPException:
+    return HTTPException(429, TOO_MANY_ATTEMPTS, {"Retry-After": str(retry_after)})
+
+
+def throttled_responses() -> dict[int | str, dict]:
+    """problem_responses(429) plus the Retry-After header every 429 here carries."""
+    responses = problem_responses(429)
+    responses[429]["headers"] = {
+        "Retry-After": {
+            "description": "Seconds to wait before the next attempt.",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    }
+    return responses
 
 
 def current_username(
@@ -146,19 +173,32 @@ def register(
     "/login",
     operation_id="login",
     response_model=TokenOut,
-    responses=problem_responses(400, 401, 413, 422),
+    responses={**problem_responses(400, 401, 413, 422), **throttled_responses()},
 )
 def login(
     body: LoginRequest,
+    request: Request,
     response: Response,
     session: SessionDep,
     passwords: PasswordsDep,
     tokens: TokensDep,
+    throttle: ThrottleDep,
     now: NowDep,
 ) -> TokenOut:
+    # The ASGI scope's client: the peer, or, behind a proxy, the address the server took from
+    # X-Forwarded-For because the peer is a trusted proxy (uvicorn --forwarded-allow-ips).
+    address = request.client.host if request.client else "unknown"
+    # Both checks come before the password is verified: a refused attempt costs no argon2
+    # run, and the right password gets the same 429 as a wrong one while the lock lasts.
+    wait = throttle.address_wait(address) or throttle.claim_attempt(session, body.username, now)
+    if wait is not None:
+        raise too_many_attempts(wait)
     user = accounts.authenticate(session, passwords, now, body.username, body.password)
     if user is None:
+        # Already counted by claim_attempt: a failure needs no further write, so a wrong
+        # password for a real account and any password for a made-up one do the same work.
         raise HTTPException(401, BAD_CREDENTIALS, {"WWW-Authenticate": f'Bearer realm="{REALM}"'})
+    throttle.succeeded(session, user.username)
     # RFC 6749 section 5.1: a response that carries a token must not be cached.
     response.headers["Cache-Control"] = "no-store"
     return TokenOut(access_token=tokens.issue(user.username), expires_in=tokens.ttl_seconds)
