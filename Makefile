@@ -9,11 +9,12 @@ UV     := $(BIN)/uv
 # the same versions, so the course targets accept a .venv synced to either.
 STAMP     := $(VENV)/.synced-course
 DEV_STAMP := $(VENV)/.synced-dev
-JOBS   ?= 2
+# xdist workers: one per CPU the process may use (2 on the course's CI machine).
+JOBS   ?= auto
 # The shipped JupyterLab config: news and update checks off, opens the course map.
 LAB_ENV := JUPYTER_CONFIG_DIR=$(CURDIR)/jupyter JUPYTERLAB_SETTINGS_DIR=$(CURDIR)/jupyter/lab/user-settings
 
-.PHONY: install install-dev sync lab course test test-fast execute lint lock doctor clean
+.PHONY: install install-dev sync lab course test test-fast bench-harness execute lint lock doctor clean
 
 install: $(STAMP)
 install-dev: $(DEV_STAMP)
@@ -43,8 +44,16 @@ lab: $(STAMP)
 course: $(STAMP)
 	$(BIN)/backend-skills run --build build --jobs 1
 
+# loadgroup keeps each notebook's nbval cells on one worker, in order (see conftest.py) and
+# spreads every other test, the papermill runs included, over all workers.
 test: $(DEV_STAMP)
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
+
+# Where the suite spends its time: the suite with a junit file, then test-seconds by kind.
+bench-harness: $(DEV_STAMP)
+	mkdir -p build
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup --junitxml=build/junit.xml
+	$(BIN)/python -m backend_skills.harness_report build/junit.xml
 
 # The suite without executing notebooks (seconds, for the edit loop).
 test-fast: $(DEV_STAMP)
