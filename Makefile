@@ -49,11 +49,12 @@ course: $(STAMP)
 test: $(DEV_STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
 
-# Where the suite spends its time: the suite with a junit file, then test-seconds by kind.
+# Where the suite spends its time: the suite with a junit file, then test-seconds by kind
+# (reported even when a test fails; the target still fails then).
 bench-harness: $(DEV_STAMP)
 	mkdir -p build
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup --junitxml=build/junit.xml
-	$(BIN)/python -m backend_skills.harness_report build/junit.xml
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup --junitxml=build/junit.xml; status=$$?; \
+	  $(BIN)/python -m backend_skills.harness_report build/junit.xml && exit $$status
 
 # The suite without executing notebooks (seconds, for the edit loop).
 test-fast: $(DEV_STAMP)
