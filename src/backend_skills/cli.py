@@ -102,6 +102,11 @@ def _build_parser() -> _Parser:
     lint.add_argument("--json", action="store_true")
     lint.set_defaults(handler=cmd_lint)
 
+    sync = commands.add_parser(
+        "sync-examples", help="rewrite example files that drifted from their canonical copy"
+    )
+    sync.set_defaults(handler=cmd_sync_examples)
+
     ask = commands.add_parser("ask", help="search the skills library (full text, ranked)")
     ask.add_argument("question")
     ask.add_argument("--skill", help="only this skill")
@@ -338,6 +343,17 @@ def cmd_lint(args) -> int:
             print(finding)
         print(f"{len(errors)} errors, {len(findings) - len(errors)} warnings")
     return 1 if errors else 0
+
+
+def cmd_sync_examples(args) -> int:
+    from backend_skills.example_copies import sync
+    from backend_skills.paths import shown_path
+
+    written = sync()
+    for path in written:
+        print(f"rewrote {shown_path(path)}")
+    print(f"{len(written)} example file(s) rewritten from their canonical copies")
+    return 0
 
 
 def cmd_ask(args) -> int:

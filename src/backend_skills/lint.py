@@ -27,6 +27,7 @@ from pathlib import Path
 
 import yaml
 
+from backend_skills import example_copies
 from backend_skills.course_map import SkillPlan, load_course_map
 from backend_skills.findings import Collector, Finding
 from backend_skills.notebook_lint import lint_notebook
@@ -64,6 +65,8 @@ def lint(skills: list[str] | None = None) -> list[Finding]:
         for notebook in plan.notebooks():
             lint_notebook(notebook, out)
     _check_example_names(out, only=set(names))
+    if not skills or example_copies.owning_skills() & set(names):
+        example_copies.check(out)
     if not skills:
         start = notebooks_dir() / "00-start-here.ipynb"
         if start.is_file():

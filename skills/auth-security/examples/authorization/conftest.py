@@ -11,8 +11,6 @@ from __future__ import annotations
 import importlib.util
 import shutil
 import sys
-import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +18,6 @@ from types import ModuleType
 
 import httpx
 import pytest
-import uvicorn
 
 EXAMPLE_DIR = Path(__file__).resolve().parent
 if str(EXAMPLE_DIR) not in sys.path:
@@ -38,12 +35,15 @@ def load_example_module(name: str) -> ModuleType:
     """Import this folder's ``contract.py`` or ``app.py`` under a unique module name: other
     examples have files with the same names, and ``sys.modules`` keeps whichever came first."""
     spec = importlib.util.spec_from_file_location(
-        f"access_control_example_{name}", EXAMPLE_DIR / f"{name}.py"
+        f"access_control_example_{Path(name).name}", EXAMPLE_DIR / f"{name}.py"
     )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+served_app = load_example_module("tests/served_app")
 
 
 @pytest.fixture(scope="session")
@@ -111,31 +111,21 @@ def session(services: Services) -> Iterator[Session]:
 
 
 class ServedApp:
-    """uvicorn in a background thread on 127.0.0.1, with an httpx client bound to it."""
+    """The app on a real uvicorn (127.0.0.1, a free port), with an httpx client bound to it."""
 
     def __init__(self, app: FastAPI) -> None:
         self.app = app
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.live = served_app.LiveServer(app, log_level="warning")
         self.client: httpx.Client
 
     def __enter__(self) -> ServedApp:
-        self.thread.start()
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.01)
-        port = self.server.servers[0].sockets[0].getsockname()[1]
-        self.client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
+        self.live.start(timeout=15)
+        self.client = httpx.Client(base_url=self.live.url, timeout=10)
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.client.close()
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+        self.live.stop()
 
     @property
     def services(self) -> Services:

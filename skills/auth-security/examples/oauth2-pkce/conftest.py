@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import secrets
-import socket
 import sys
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -27,7 +24,6 @@ if str(EXAMPLE_DIR) not in sys.path:
     sys.path.insert(0, str(EXAMPLE_DIR))
 
 import httpx  # noqa: E402
-import uvicorn  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 from oauth_pkce.client import ProviderMetadata, RelyingParty, SignedIn, sign_in_with_password  # noqa: E402
 from oauth_pkce.server import create_app  # noqa: E402
@@ -47,12 +43,18 @@ def passwords() -> dict[str, str]:
 
 
 def load_example_module(name: str) -> Any:
-    """Import app.py or contract.py under a unique name (every example has one)."""
-    spec = importlib.util.spec_from_file_location(f"oauth_pkce_{name}", EXAMPLE_DIR / f"{name}.py")
+    """Import app.py or contract.py (or tests/served_app.py) under a unique name: every
+    example has one."""
+    spec = importlib.util.spec_from_file_location(
+        f"oauth_pkce_{Path(name).name}", EXAMPLE_DIR / f"{name}.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+served_app = load_example_module("tests/served_app")
 
 
 @pytest.fixture(scope="session")
@@ -71,11 +73,10 @@ class Servers:
     def __init__(self, data_root: Path, passwords: dict[str, str]) -> None:
         self.data_root = data_root
         self.passwords = passwords
-        self.running: list[tuple[uvicorn.Server, threading.Thread]] = []
+        self.running: list[Any] = []  # served_app.LiveServer
 
     def start(self, make_app: Callable[[str], FastAPI] | None = None, **overrides: Any) -> Served:
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))  # the port is known before the app: it is in the issuer
+        sock = served_app.loopback_socket()  # the port is known before the app: it is the issuer
         url = f"http://127.0.0.1:{sock.getsockname()[1]}"
         if make_app is None:
             settings = replace(
@@ -90,20 +91,13 @@ class Servers:
         else:
             app = make_app(url)
             settings = app.state.settings
-        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started:
-            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.005)
-        self.running.append((server, thread))
+        live = served_app.LiveServer(app, sock=sock, log_level="warning", lifespan="on")
+        self.running.append(live.start())
         return Served(app, url, settings)
 
     def stop_all(self) -> None:
-        for server, thread in self.running:
-            server.should_exit = True
-            thread.join(timeout=10)
+        for live in self.running:
+            live.stop()
 
 
 @pytest.fixture

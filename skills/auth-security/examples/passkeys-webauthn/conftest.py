@@ -11,8 +11,6 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import sys
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -25,7 +23,6 @@ if str(EXAMPLE_DIR) not in sys.path:
     sys.path.insert(0, str(EXAMPLE_DIR))
 
 import httpx  # noqa: E402
-import uvicorn  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 from passkey_login.client_flows import register_account  # noqa: E402
 from passkey_login.server import create_app  # noqa: E402
@@ -34,14 +31,18 @@ from passkey_login.soft_authenticator import SoftAuthenticator  # noqa: E402
 
 
 def load_example_module(name: str) -> Any:
-    """Import app.py or contract.py under a unique name (every example has one)."""
+    """Import app.py or contract.py (or tests/served_app.py) under a unique name: every
+    example has one."""
     spec = importlib.util.spec_from_file_location(
-        f"passkey_login_{name}", EXAMPLE_DIR / f"{name}.py"
+        f"passkey_login_{Path(name).name}", EXAMPLE_DIR / f"{name}.py"
     )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+served_app = load_example_module("tests/served_app")
 
 
 @dataclass
@@ -56,28 +57,19 @@ class Servers:
 
     def __init__(self, data_root: Path) -> None:
         self.data_root = data_root
-        self.running: list[tuple[uvicorn.Server, threading.Thread]] = []
+        self.running: list[Any] = []  # served_app.LiveServer
 
     def start(self, app: FastAPI | None = None, **overrides: Any) -> Served:
         if app is None:
             data_dir = self.data_root / f"server{len(self.running)}"
             app = create_app(replace(Settings(data_dir=data_dir), **overrides))
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started:
-            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.005)
-        self.running.append((server, thread))
-        port = server.servers[0].sockets[0].getsockname()[1]
-        return Served(app, f"http://127.0.0.1:{port}", app.state.settings)
+        live = served_app.LiveServer(app, log_level="warning")
+        self.running.append(live.start())
+        return Served(app, live.url, app.state.settings)
 
     def stop_all(self) -> None:
-        for server, thread in self.running:
-            server.should_exit = True
-            thread.join(timeout=10)
+        for live in self.running:
+            live.stop()
 
 
 @pytest.fixture(scope="session")

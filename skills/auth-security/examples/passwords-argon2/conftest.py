@@ -10,10 +10,9 @@ import importlib.util
 import shutil
 import ssl
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -22,15 +21,27 @@ if str(EXAMPLE_DIR) not in sys.path:
     sys.path.insert(0, str(EXAMPLE_DIR))
 
 import httpx  # noqa: E402
-import uvicorn  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 from password_login.api import create_app  # noqa: E402
 from password_login.db import Base, make_engine  # noqa: E402
 from password_login.settings import Argon2Parameters, Settings  # noqa: E402
-from starlette.types import Receive, Scope, Send  # noqa: E402
 
 # Test modules get these through fixtures, never `from conftest import ...`: another example
 # in the same pytest run has a conftest (and a contract.py) too, and sys.modules has one slot.
+
+
+def load_example_module(path: str) -> ModuleType:
+    """Import a file of this folder under a name no other example uses."""
+    spec = importlib.util.spec_from_file_location(
+        f"password_login_{Path(path).stem}", EXAMPLE_DIR / path
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+served_app = load_example_module("tests/served_app.py")
 
 # Cheap hashes for the tests that are not about hashing cost (argon2's minimum is 8 KiB per
 # lane). Tests about the production parameters build Settings() with the defaults.
@@ -52,35 +63,12 @@ class FakeClock:
         self.now += seconds
 
 
-class MountedApp:
-    """The ASGI app uvicorn serves: forwards to whichever app the current test mounted."""
-
-    def __init__(self) -> None:
-        self.app: FastAPI | None = None
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        assert self.app is not None, "no app mounted"
-        await self.app(scope, receive, send)
-
-
 @pytest.fixture(scope="session")
-def live_server() -> Iterator[tuple[str, MountedApp]]:
-    """One real uvicorn for the whole session (starting one per test costs ~0.2 s)."""
-    mounted = MountedApp()
-    server = uvicorn.Server(
-        uvicorn.Config(mounted, host="127.0.0.1", port=0, lifespan="off", log_level="critical")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}", mounted
-    server.should_exit = True
-    thread.join(timeout=10)
+def live_server() -> Iterator[tuple[str, served_app.MountedApp]]:
+    """One real uvicorn for the whole session, serving the app the current test mounted."""
+    mounted = served_app.MountedApp()
+    with served_app.LiveServer(mounted, lifespan="off", log_level="critical") as server:
+        yield server.url, mounted
 
 
 @pytest.fixture
@@ -140,15 +128,9 @@ def password() -> str:
 
 
 @pytest.fixture(scope="session")
-def contract():
+def contract() -> ModuleType:
     """This example's contract.py, imported under a name no other example uses."""
-    spec = importlib.util.spec_from_file_location(
-        "password_login_contract", EXAMPLE_DIR / "contract.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_example_module("contract.py")
 
 
 class ApiClient(httpx.Client):
@@ -187,7 +169,7 @@ class ApiClient(httpx.Client):
 
 
 @pytest.fixture
-def serve(live_server: tuple[str, MountedApp]):
+def serve(live_server: tuple[str, served_app.MountedApp]):
     """serve(app) -> an ApiClient talking to that app over real HTTP."""
     url, mounted = live_server
     clients: list[ApiClient] = []
