@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from backend_skills.runner import execute, write_report
+from backend_skills.runner import CourseKernel, execute, run_until_validated, write_report
 
 pytestmark = pytest.mark.notebook
 
@@ -76,3 +77,66 @@ def test_report_lists_each_notebook_and_the_totals(tmp_path):
     report = (tmp_path / "report.md").read_text()
     assert "1 of 1 notebooks passed" in report and "| pass |" in report
     assert "**total**" in report and (tmp_path / "report.html").is_file()
+
+
+def test_runs_a_given_notebook_with_its_cwd_and_kernel_environment(tmp_path):
+    lessons = tmp_path / "lessons"
+    lessons.mkdir()
+    (lessons / "lesson_file.py").write_text("ANSWER = 42\n")
+    source = notebook(tmp_path / "on-disk.ipynb", "raise RuntimeError('the file ran')")
+    in_memory = nbformat.read(source, as_version=4)
+    in_memory.cells[1].source = (
+        "import os, lesson_file\n"
+        "assert lesson_file.ANSWER == 42 and os.environ['BSL_TEST'] == 'solved'\n"
+        "print(os.getpid())"
+    )
+    run = execute(
+        source,
+        tmp_path / "out" / "given.ipynb",
+        source=in_memory,
+        cwd=lessons,
+        env={"BSL_TEST": "solved"},
+    )
+    assert run.passed, run.error
+    assert run.notebook.endswith("on-disk.ipynb")  # the report names the notebook
+    stored = nbformat.read(tmp_path / "out" / "given.ipynb", as_version=4)
+    kernel_pid = int(stored.cells[-1].outputs[0].text)
+    with pytest.raises(ProcessLookupError):  # the kernel is shut down and reaped
+        os.kill(kernel_pid, 0)
+    assert "BSL_TEST" not in os.environ  # the environment was the kernel's, not ours
+
+
+def test_validation_stops_at_the_first_cell_reading_a_parameter(tmp_path):
+    source = notebook(
+        tmp_path / "checked.ipynb",
+        "import json",
+        "from backend_skills.params import integer\n"
+        "SIZE_MB = integer('SIZE_MB', SIZE_MB, minimum=1, maximum=9)",
+        "raise RuntimeError('a cell after validation ran')",
+    )
+    good = run_until_validated(source, tmp_path / "out" / "good.ipynb", {"SIZE_MB": 2})
+    assert good.ok, good.error
+    cells = nbformat.read(tmp_path / "out" / "good.ipynb", as_version=4).cells
+    assert "integer(" in cells[-1].source and len(cells) == 4  # + papermill's injected cell
+    bad = run_until_validated(source, tmp_path / "out" / "bad.ipynb", {"SIZE_MB": 0})
+    assert bad.error_name == "ParameterError" and "SIZE_MB" in bad.error
+
+
+def test_a_shared_kernel_gives_each_notebook_a_fresh_namespace_and_its_own_cwd(tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    leaves = notebook(first / "leaves.ipynb", "left_behind = SIZE_MB")
+    checks = notebook(
+        second / "checks.ipynb",
+        "import os\nassert 'left_behind' not in globals(), 'namespace not fresh'\n"
+        f"assert os.getcwd() == {str(second.resolve())!r}, os.getcwd()\n"
+        "raise ValueError(f'saw SIZE_MB={SIZE_MB}')",
+    )
+    kernel = CourseKernel(tmp_path / "guard", tmp_path)
+    try:
+        assert run_until_validated(leaves, tmp_path / "o1.ipynb", {"SIZE_MB": 3}, kernel=kernel).ok
+        run = run_until_validated(checks, tmp_path / "o2.ipynb", {"SIZE_MB": 4}, kernel=kernel)
+    finally:
+        assert kernel.close() > 20  # its peak RSS, read before shutdown
+    assert run.error == "ValueError: saw SIZE_MB=4", run.error
