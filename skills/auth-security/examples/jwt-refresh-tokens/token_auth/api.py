@@ -45,8 +45,11 @@ from .schemas import (
     UserOut,
 )
 from .settings import Settings
+from .throttle import LoginThrottle
 
 REALM = "token-auth"
+# One message for a busy address and a locked account, known or not; Retry-After says when.
+TOO_MANY_ATTEMPTS = "Too many login attempts; try again later."
 logger = logging.getLogger(__name__)
 
 bearer = HTTPBearer(
@@ -90,6 +93,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         absolute_seconds=settings.refresh_absolute_ttl_seconds,
     )
     app.state.cursors = CursorCodec()
+    app.state.throttle = LoginThrottle(
+        settings.login_limits_per_address, settings.rate_limit_storage_uri, settings.login_backoff
+    )
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.include_router(router)
@@ -158,6 +164,22 @@ def current_claims(
 ClaimsDep = Annotated[AccessClaims, Depends(current_claims)]
 
 
+def too_many_attempts(retry_after: int) -> HTTPException:
+    return HTTPException(429, TOO_MANY_ATTEMPTS, {"Retry-After": str(retry_after)})
+
+
+def throttled_responses() -> dict[int | str, dict[str, Any]]:
+    """problem_responses(429) plus the Retry-After header every 429 here carries."""
+    responses = problem_responses(429)
+    responses[429]["headers"] = {
+        "Retry-After": {
+            "description": "Seconds to wait before the next attempt.",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    }
+    return responses
+
+
 def token_pair(request: Request, response: Response, issued: refresh_tokens.Issued, now: int):
     access_tokens: AccessTokens = request.app.state.access_tokens
     # RFC 6749 section 5.1: a response that carries tokens must not be cached.
@@ -195,15 +217,27 @@ def register(body: RegisterRequest, request: Request, session: SessionDep, now: 
     "/auth/login",
     operation_id="login",
     response_model=TokenPair,
-    responses=problem_responses(400, 401, 413, 422),
+    responses={**problem_responses(400, 401, 413, 422), **throttled_responses()},
 )
 def login(
     body: LoginRequest, request: Request, response: Response, session: SessionDep, now: NowDep
 ) -> TokenPair:
     passwords: Passwords = request.app.state.passwords
+    throttle: LoginThrottle = request.app.state.throttle
+    # The ASGI scope's client: the peer, or, behind a proxy, the address the server took from
+    # X-Forwarded-For because the peer is a trusted proxy (uvicorn --forwarded-allow-ips).
+    address = request.client.host if request.client else "unknown"
+    # Both checks come before the password is verified: a refused attempt costs no argon2
+    # run, and the right password gets the same 429 as a wrong one while the lock lasts.
+    wait = throttle.address_wait(address) or throttle.claim_attempt(session, body.username, now)
+    if wait is not None:
+        raise too_many_attempts(wait)
     user = session.scalar(select(User).where(User.username == body.username))
     if not passwords.verify(user.password_hash if user else None, body.password) or user is None:
+        # Already counted by claim_attempt: a failure needs no further write, so a wrong
+        # password for a real account and any password for a made-up one do the same work.
         raise unauthorized("Invalid username or password.", invalid_token=False)
+    throttle.succeeded(session, user.username)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash(body.password)  # committed with the new session
     issued = refresh_tokens.start_family(session, user.id, now, request.app.state.lifetimes)

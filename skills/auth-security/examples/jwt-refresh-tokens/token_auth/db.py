@@ -67,6 +67,17 @@ class Note(Base):
     updated_at: Mapped[int]
 
 
+class LoginFailure(Base):
+    """Failed logins in a row for one username as typed, known or not (see throttle.py)."""
+
+    __tablename__ = "login_failures"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int]
+    last_failure_at: Mapped[int]
+    locked_until: Mapped[int]  # in the past (or 0) when not locked
+
+
 def make_engine(url: str) -> Engine:
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
