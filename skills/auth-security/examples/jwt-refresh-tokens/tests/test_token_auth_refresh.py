@@ -152,6 +152,24 @@ def test_the_absolute_lifetime_ends_even_a_busy_session(client, alice, clock, se
     refused(client, token)
 
 
+def test_rotation_keeps_the_absolute_expiry_of_the_login(client, alice, clock, settings, app):
+    """Rotating forever ends at login + absolute TTL: each new token's idle expiry is
+    min(now + idle, absolute), and nothing ever moves the family's own expiry."""
+    login_at = int(clock())
+    token = alice["refresh_token"]
+    for _ in range(4):  # every 6 days: never idle
+        clock.advance(6 * DAY)
+        token = client.refresh(token).json()["refresh_token"]
+    clock.advance(settings.refresh_absolute_ttl_seconds - 24 * DAY - 1)  # one second before
+    last = client.refresh(token).json()
+    assert last["refresh_token_expires_in"] == 1  # capped: not the 7 idle days
+    with app.state.session_factory() as session:
+        (family,) = session.scalars(select(LoginSession))
+    assert family.expires_at == login_at + settings.refresh_absolute_ttl_seconds
+    clock.advance(1)
+    refused(client, last["refresh_token"])
+
+
 @pytest.mark.parametrize("token", ["", "rt_unknown", "x" * 257, "eyJhbGciOiJub25lIn0.e30."])
 def test_bad_refresh_tokens_are_refused(client, alice, token):
     response = client.refresh(token)
