@@ -1,9 +1,11 @@
-"""Fixtures for the test suite: a JupyterLab with the shipped config, and a throwaway
-PostgreSQL server for the grown-up path."""
+"""Fixtures for the test suite: a JupyterLab with the shipped config, a throwaway
+PostgreSQL server for the grown-up path, and command lines called in-process."""
 
 from __future__ import annotations
 
+import contextlib
 import glob
+import io
 import os
 import shutil
 import socket
@@ -11,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -132,3 +135,36 @@ def jupyter_lab(tmp_path) -> Iterator[Callable[[Path], httpx.Client]]:
     for server in servers:
         server.terminate()
         server.wait(timeout=20)
+
+
+def call_main(
+    main: Callable[[list[str]], int | None], *args: str, stdin: str = ""
+) -> subprocess.CompletedProcess:
+    """Call a command's main(argv) in this process as its command line would run it: own
+    stdin, stdout and stderr, SystemExit as the exit code, an uncaught exception as a
+    traceback on stderr and exit 1. Saves a Python start and the imports per call; each
+    command keeps one real subprocess test of its entry point."""
+    out, err = io.StringIO(), io.StringIO()
+    saved_stdin, sys.stdin = sys.stdin, io.StringIO(stdin)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exc:
+                code = exc.code
+                if isinstance(code, str):
+                    print(code, file=sys.stderr)
+                    code = 1
+            except Exception:
+                traceback.print_exc()
+                code = 1
+    finally:
+        sys.stdin = saved_stdin
+    return subprocess.CompletedProcess(list(args), code or 0, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def run_main() -> Callable[..., subprocess.CompletedProcess]:
+    # A fixture rather than an import: with --import-mode=importlib conftest.py is not
+    # importable as a module from the test files.
+    return call_main

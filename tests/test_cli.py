@@ -11,17 +11,22 @@ import pytest
 from backend_skills.cli import main
 
 
-def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "backend_skills.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+@pytest.fixture
+def run_cli(run_main):
+    """backend-skills ARGS, called in-process (test_the_entry_point_* runs the real one)."""
+    return lambda *args, stdin=None: run_main(main, *args, stdin=stdin or "")
 
 
-def test_decide_by_path_recommends_sqlmodel_as_json():
+def test_the_entry_point_answers_and_exits_2_on_bad_input():
+    command = [sys.executable, "-m", "backend_skills.cli"]
+    ok = subprocess.run([*command, "list", "--json"], capture_output=True, text=True)
+    assert ok.returncode == 0 and json.loads(ok.stdout), ok.stderr
+    bad = subprocess.run([*command, "frobnicate"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "backend-skills: error: " in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+def test_decide_by_path_recommends_sqlmodel_as_json(run_cli):
     result = run_cli(
         "decide", "databases-relational", "--path", "Rapid prototyping > Python", "--json"
     )
@@ -34,7 +39,7 @@ def test_decide_by_path_recommends_sqlmodel_as_json():
     )
 
 
-def test_decide_asks_in_the_terminal():
+def test_decide_asks_in_the_terminal(run_cli):
     result = run_cli("decide", "databases-relational", stdin="5\nrust\n")
     assert result.returncode == 0, result.stderr
     assert "Recommendation: SQLx" in result.stdout
@@ -73,7 +78,7 @@ def test_decide_prints_the_tree(capsys):
         ([], None, "required"),
     ],
 )
-def test_bad_input_is_one_line_and_exit_2(args, stdin, message):
+def test_bad_input_is_one_line_and_exit_2(args, stdin, message, run_cli):
     result = run_cli(*args, stdin=stdin)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
@@ -82,20 +87,20 @@ def test_bad_input_is_one_line_and_exit_2(args, stdin, message):
     assert len([line for line in lines if "error" in line]) == 1
 
 
-def test_list_shows_all_twelve_skills():
+def test_list_shows_all_twelve_skills(run_cli):
     result = run_cli("list", "--json")
     skills = json.loads(result.stdout)
     assert [s["number"] for s in skills] == list(range(1, 13))
     assert skills[0]["skill"] == "databases-relational" and skills[0]["present"]
 
 
-def test_lint_is_clean_for_the_whole_course():
+def test_lint_is_clean_for_the_whole_course(run_cli):
     result = run_cli("lint")
     assert result.returncode == 0, result.stdout
 
 
 @pytest.mark.notebook
-def test_run_with_an_unknown_engine_url_is_a_one_line_error(tmp_path):
+def test_run_with_an_unknown_engine_url_is_a_one_line_error(tmp_path, run_cli):
     result = run_cli(
         "run",
         "databases-relational",
