@@ -9,6 +9,7 @@ import zipfile
 import pytest
 
 from backend_skills.ask import ask, to_match_query
+from backend_skills.cli import main
 from backend_skills.package import PackageError, package_skill
 
 
@@ -30,19 +31,19 @@ def test_ask_filters_by_skill_and_survives_fts_syntax():
         to_match_query("?? !")
 
 
-def test_ask_cli_exit_codes():
+def test_ask_cli_exit_codes(run_main):
     def run(*args):
-        return subprocess.run(
-            [sys.executable, "-m", "backend_skills.cli", "ask", *args],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        return run_main(main, "ask", *args)
 
     assert run("alembic autogenerate").returncode == 0
     assert run("zzzqqqxxyy").returncode == 1
     bad = run("...")
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1
+
+
+def test_the_ask_entry_point_exits_1_when_nothing_matches():
+    command = [sys.executable, "-m", "backend_skills.cli", "ask", "zzzqqqxxyy"]
+    assert subprocess.run(command, capture_output=True, text=True).returncode == 1
 
 
 def test_package_makes_a_reproducible_zip_of_the_skill(tmp_path):

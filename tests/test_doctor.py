@@ -8,16 +8,12 @@ import subprocess
 import sys
 
 from backend_skills import doctor
+from backend_skills.cli import main
 from backend_skills.paths import repo_root
 
 
-def test_doctor_is_green_here():
-    result = subprocess.run(
-        [sys.executable, "-m", "backend_skills.cli", "doctor", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def test_doctor_is_green_here(run_main):
+    result = run_main(main, "doctor", "--json")
     report = json.loads(result.stdout)
     assert result.returncode == 0 and report["ok"], [c for c in report["checks"] if not c["ok"]]
     names = {c["name"] for c in report["checks"]}
@@ -28,6 +24,13 @@ def test_doctor_is_green_here():
         "DuckDB extension autoinstall off",
         "kernel network guard",
     } <= names
+
+
+def test_the_entry_point_exits_0_when_green():
+    result = subprocess.run(
+        [sys.executable, "-m", "backend_skills.cli", "doctor"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_lab_config_check_fails_when_news_is_on(tmp_path):
