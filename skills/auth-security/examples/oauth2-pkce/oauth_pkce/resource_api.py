@@ -21,16 +21,9 @@ from sqlalchemy.orm import Session
 
 from .authorization import user_info
 from .db import IssuedToken, Note, User
+from .error_docs import FORBIDDEN, NOT_FOUND, UNAUTHORIZED
 from .pagination import DEFAULT_LIMIT, MAX_CURSOR_LENGTH, MAX_LIMIT, Pagination, keyset_page
-from .problems import (
-    BAD_CURSOR,
-    FORBIDDEN,
-    INVALID,
-    NOT_FOUND,
-    TOO_LARGE,
-    UNAUTHORIZED,
-    error_responses,
-)
+from .problems import BAD_CURSOR, INVALID, TOO_LARGE, error_responses
 from .settings import Settings
 from .tokens import AccessToken, InvalidAccessToken, verify_access_token
 

@@ -24,11 +24,10 @@ from .authorization import (
 )
 from .body_limit import BodySizeLimitMiddleware
 from .db import Base, User, make_engine, make_session_factory
+from .error_docs import OAUTH_ERROR, SIGN_IN_FAILED
 from .keys import SIGNING_ALG, load_or_create_signing_key, public_jwks
 from .pagination import CursorCodec
 from .problems import (
-    OAUTH_ERROR,
-    SIGN_IN_FAILED,
     TOO_LARGE,
     error_responses,
     install_problem_handlers,

@@ -3,7 +3,11 @@
 FastAPI's defaults answer errors with ``{"detail": ...}`` and, for an unhandled exception,
 a plain-text 500. These handlers replace both, so a client parses one error shape and no
 response ever carries a stack trace. The OpenAPI document says so too: operations declare
-their errors with the groups below, filed under ``application/problem+json``.
+their errors with groups of ``problem_doc`` entries (the shared ones below, the example's
+own in ``error_docs.py``), filed under ``application/problem+json``.
+
+The course keeps this file the same in the examples that document errors with these
+models; change it there (see ``backend-skills sync-examples``), not in one copy.
 """
 
 from __future__ import annotations
@@ -85,7 +89,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 class Problem(BaseModel):
     """An RFC 9457 problem details object."""
 
-    model_config = ConfigDict(extra="allow")  # extension members
+    model_config = ConfigDict(extra="allow")  # extension members, e.g. RFC 6749 `error`
 
     type: str = Field("about:blank", description="URI reference identifying the problem type")
     title: str = Field(description="Short summary of the problem type")
@@ -95,7 +99,7 @@ class Problem(BaseModel):
 
 
 class FieldError(BaseModel):
-    loc: list[str] = Field(description='Where: e.g. ["body", "username"] or ["query", "limit"]')
+    loc: list[str] = Field(description='Where: e.g. ["body", "title"] or ["query", "limit"]')
     msg: str
 
 
@@ -105,32 +109,15 @@ class ValidationProblem(Problem):
     errors: list[FieldError]
 
 
-def _problem(description: str, model: type[Problem] = Problem) -> dict[str, Any]:
+def problem_doc(description: str, model: type[Problem] = Problem) -> dict[str, Any]:
+    """One entry of an operation's ``responses=``: a status's problem, described."""
     return {"model": model, "description": description}
 
 
-CEREMONY_REFUSED = {
-    400: _problem("The ceremony was refused: unknown, expired or used challenge, or a check failed")
-}
-BAD_CURSOR = {400: _problem("The cursor is malformed, tampered with or from another query")}
-UNAUTHORIZED = {
-    401: {
-        **_problem("Missing, malformed, expired or forged session token"),
-        "headers": {
-            "WWW-Authenticate": {
-                "description": "Bearer challenge (RFC 6750 3)",
-                "schema": {"type": "string"},
-            }
-        },
-    }
-}
-NOT_FOUND = {404: _problem("No such passkey or user, or it is another user's")}
-USERNAME_TAKEN = {409: _problem("The username is taken")}
-ALREADY_REGISTERED = {409: _problem("The username is taken, or the passkey is already registered")}
-PASSKEY_REGISTERED = {409: _problem("The passkey is already registered")}
-LAST_PASSKEY = {409: _problem("The account's last passkey cannot be deleted")}
-TOO_LARGE = {413: _problem("The request body is larger than the limit")}
-INVALID = {422: _problem("Invalid parameters or body; see `errors`", ValidationProblem)}
+# The groups every example of this kind declares; each example adds its own in error_docs.py.
+BAD_CURSOR = {400: problem_doc("The cursor is malformed, tampered with or from another query")}
+TOO_LARGE = {413: problem_doc("The request body is larger than the limit")}
+INVALID = {422: problem_doc("Invalid parameters or body; see `errors`", ValidationProblem)}
 
 
 def error_responses(*groups: dict[int, dict[str, Any]]) -> dict[int | str, dict[str, Any]]:
@@ -143,9 +130,9 @@ def error_responses(*groups: dict[int, dict[str, Any]]) -> dict[int | str, dict[
 def install_problem_openapi(app: FastAPI) -> None:
     """File declared error bodies under application/problem+json, the type they are sent as.
 
-    FastAPI files every response model under the route's media type (application/json);
-    one pass over the generated document moves the 4xx/5xx ones, so clients and tools
-    check error bodies against the Problem models.
+    FastAPI files every response model under the route's media type (application/json, or
+    text/html for a page); one pass over the generated document moves the 4xx/5xx ones, so
+    clients and tools check error bodies against the Problem models.
     """
     generate = app.openapi
 

@@ -27,6 +27,15 @@ from .ceremonies import (
     start_registration,
 )
 from .db import Base, Credential, User, make_engine, make_session_factory
+from .error_docs import (
+    ALREADY_REGISTERED,
+    CEREMONY_REFUSED,
+    LAST_PASSKEY,
+    NOT_FOUND,
+    PASSKEY_REGISTERED,
+    UNAUTHORIZED,
+    USERNAME_TAKEN,
+)
 from .pagination import (
     DEFAULT_LIMIT,
     MAX_CURSOR_LENGTH,
@@ -36,16 +45,9 @@ from .pagination import (
     keyset_page,
 )
 from .problems import (
-    ALREADY_REGISTERED,
     BAD_CURSOR,
-    CEREMONY_REFUSED,
     INVALID,
-    LAST_PASSKEY,
-    NOT_FOUND,
-    PASSKEY_REGISTERED,
     TOO_LARGE,
-    UNAUTHORIZED,
-    USERNAME_TAKEN,
     error_responses,
     install_problem_handlers,
     install_problem_openapi,
