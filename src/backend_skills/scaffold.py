@@ -294,7 +294,7 @@ def _write_skill_folder(plan: SkillPlan, info: SeedSkill) -> list[Path]:
         f"- [{r}](references/{r}): load when TODO (what this reference answers)."
         for r in plan.references
     ]
-    examples = [f"- {e} (named by the seed, still to build)." for e in plan.examples]
+    examples = [f"- {e} (named by the founding research, still to build)." for e in plan.examples]
     written = [tree_path]
     written.append(
         _write(
@@ -306,7 +306,7 @@ def _write_skill_folder(plan: SkillPlan, info: SeedSkill) -> list[Path]:
                 ),
                 purpose=plan.purpose,
                 tree_block=tree_block(tree),
-                references="\n".join(references) or "None named by the seed yet.",
+                references="\n".join(references) or "None named by the founding research yet.",
                 examples="\n".join(examples) or "None yet.",
                 frontends=_frontend_table(plan.name),
             ),
