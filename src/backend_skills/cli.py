@@ -85,6 +85,17 @@ def _build_parser() -> _Parser:
     execute.add_argument("notebooks", nargs="*", help="notebook files (default: all)")
     execute.set_defaults(handler=cmd_execute)
 
+    estimate = commands.add_parser(
+        "estimate", help="each notebook's time estimate by the course's rule, and the totals"
+    )
+    estimate.add_argument("notebooks", nargs="*", help="notebook files (default: all)")
+    estimate.add_argument(
+        "--write",
+        action="store_true",
+        help="put the figures in each first cell, 00-start-here and README",
+    )
+    estimate.set_defaults(handler=cmd_estimate)
+
     new = commands.add_parser(
         "new", help="start a skill: its folder and notebook series from the course map"
     )
@@ -304,6 +315,42 @@ def cmd_execute(args) -> int:
             value = getattr(exc, "evalue", str(exc).splitlines()[0])
             print(f"FAIL {notebook}: {name}: {value}")
     return 1 if failed else 0
+
+
+def cmd_estimate(args) -> int:
+    import nbformat
+
+    from backend_skills import estimates
+    from backend_skills.paths import notebooks_dir, repo_root, shown_path
+    from backend_skills.runner import discover
+
+    chosen = [Path(n) for n in args.notebooks]
+    for notebook in chosen:
+        if notebook.suffix != ".ipynb" or not notebook.is_file():
+            raise BadInput(f"{notebook}: not a notebook file")
+    for notebook in chosen or discover():
+        if args.write:
+            try:
+                estimates.write_stated_minutes(notebook)
+            except ValueError as exc:
+                raise BadInput(str(exc)) from None
+        nb = nbformat.read(notebook, as_version=4)
+        figure = estimates.estimate(nb)
+        print(
+            f"{figure.minutes:>4} min  {shown_path(notebook)}  ({figure.words} words, "
+            f"{figure.code_lines} code lines, {figure.exercises} exercises; "
+            f"first cell says {estimates.stated_minutes(nb)})"
+        )
+    series = estimates.series_of(discover())
+    if args.write:
+        start_here, readme = notebooks_dir() / "00-start-here.ipynb", repo_root() / "README.md"
+        try:
+            for changed in estimates.write_totals(series, start_here, readme):
+                print(f"wrote {shown_path(changed)}")
+        except ValueError as exc:
+            raise BadInput(str(exc)) from None
+    print(estimates.totals_markdown(series))
+    return 0
 
 
 def cmd_new(args) -> int:

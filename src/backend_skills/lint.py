@@ -30,8 +30,9 @@ import yaml
 from backend_skills import example_copies
 from backend_skills.course_map import SkillPlan, load_course_map
 from backend_skills.findings import Collector, Finding
-from backend_skills.notebook_lint import lint_notebook
+from backend_skills.notebook_lint import lint_course_totals, lint_notebook
 from backend_skills.paths import notebooks_dir, repo_root, skills_dir
+from backend_skills.runner import discover
 from backend_skills.trees import TreeError, load_tree, skill_md_tree_block, tree_block
 
 FRONTMATTER_KEYS = {"name", "description", "license", "compatibility", "metadata", "allowed-tools"}
@@ -75,6 +76,7 @@ def lint(skills: list[str] | None = None) -> list[Finding]:
             out.error(start, "the course map notebook is missing")
         _check_unknown_skill_folders(course.skills, out)
         _check_readme_course_map(course, out)
+        lint_course_totals(discover(), out)
     return out.findings
 
 

@@ -121,7 +121,10 @@ def _check_exercises(nb: nbformat.NotebookNode, path: Path, out: Collector) -> N
         if not _has_ellipsis(cell.source):
             report(path, f"exercise {number} (cell {index}) ships solved: leave its answers ...")
         following = nb.cells[index + 1] if index + 1 < len(nb.cells) else None
-        if following is None or f"check_exercise({number}," not in following.source:
+        checks = following is not None and re.search(
+            rf"check_exercise\(\s*{number}\s*,", following.source
+        )
+        if not checks:
             report(path, f"exercise {number} (cell {index}) has no check_exercise cell after it")
         elif not any(NOT_TRIED in _text(o) for o in following.get("outputs", [])):
             report(path, f"exercise {number}'s check should store 'not tried yet' (unsolved)")
