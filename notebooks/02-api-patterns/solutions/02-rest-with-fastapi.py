@@ -4,7 +4,6 @@
 # %% Exercise 1
 # Exercise 1: PATCH with JSON Merge Patch
 from pydantic import BaseModel, ConfigDict, Field
-
 from rest_lesson_app import Category, Name
 
 

@@ -9,6 +9,7 @@ with limits_on(exercise_clock):
     reports_passed = sum(budget.hit(ten_per_minute, "client", cost=5) for _ in range(3))
     reads_left = budget.get_window_stats(ten_per_minute, "client").remaining
 
+
 # %% Exercise 2
 # Exercise 2: a jittered TTL
 def jittered_ttl(base: float, rng) -> float:
