@@ -65,8 +65,8 @@ execute: $(STAMP)
 	$(BIN)/backend-skills execute $(NOTEBOOKS)
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check src tests skills data conftest.py
-	$(BIN)/ruff format --check src tests skills data conftest.py
+	$(BIN)/ruff check src tests skills data notebooks conftest.py
+	$(BIN)/ruff format --check src tests skills data notebooks conftest.py
 	$(BIN)/backend-skills lint
 
 doctor: $(STAMP)

@@ -10,7 +10,7 @@ import pytest
 
 from backend_skills.paths import repo_root
 
-PATHS = ["src", "tests", "skills", "data", "conftest.py"]
+PATHS = ["src", "tests", "skills", "data", "notebooks", "conftest.py"]
 
 
 @pytest.mark.parametrize("command", [["check"], ["format", "--check"]], ids=["lint", "format"])

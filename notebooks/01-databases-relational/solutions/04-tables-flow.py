@@ -9,6 +9,7 @@ from sqlalchemy import Index
 
 paid_index = Index("ix_orders_status_created_at_id", Order.status, Order.created_at, Order.id)
 
+
 # %% Exercise 2
 # Exercise 2: a signed cursor
 def signature(payload: str) -> str:

@@ -48,6 +48,7 @@ def patch_customer(
             raise
     return customer_json(customer)
 
+
 # %% Exercise 2
 # Exercise 2: retries without duplicates
 from fastapi import Header

@@ -12,6 +12,7 @@ def cancel_order(order_id: int) -> None:
         conn.execute(update(Order).where(Order.id == order_id).values(status="cancelled"))
         refresh_days(conn, [day])
 
+
 # %% Exercise 2
 # Exercise 2: share of revenue with a window function
 def product_shares(start: date, end: date, limit: int):

@@ -10,6 +10,7 @@ thief_second = client.post(
     "/auth/refresh", json={"refresh_token": thief_first.json()["refresh_token"]}
 )
 
+
 # %% Exercise 2
 # Exercise 2: fix the naive verifier
 def fixed_verify(token: str) -> dict:

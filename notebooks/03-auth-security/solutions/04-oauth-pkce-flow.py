@@ -11,6 +11,7 @@ def callback_code(url: str, expected: LoginAttempt) -> str:
         raise ValueError("issuer mismatch")
     return params["code"]
 
+
 # %% Exercise 2
 # Exercise 2: at_hash
 def left_half_hash(access_token: str) -> str:

@@ -7,6 +7,7 @@ def flag_names(authenticator_data: bytes) -> set[str]:
     flags = authenticator_data[32]
     return {name for name, bit in FLAG_BITS.items() if flags & bit}
 
+
 # %% Exercise 2
 # Exercise 2: the counter rule
 def counter_acceptable(stored: int, received: int) -> bool:

@@ -11,6 +11,7 @@ def find_notes(owner_id: int, q: str, limit: int) -> list[dict]:
         (owner_id, f"%{escaped}%", max(1, min(limit, 100))),
     )
 
+
 # %% Exercise 2
 # Exercise 2: stop mass assignment with a model
 from pydantic import BaseModel, ConfigDict, Field
