@@ -67,8 +67,8 @@ def lint_findings(root: Path) -> list[dict]:
 
 def own_errors(findings: list[dict], skill: str, series: str) -> list[dict]:
     """Errors about what `new` wrote (other errors belong to work in progress elsewhere),
-    and any finding on the new series but its pending note: the notebook rules that are
-    warnings today (time, cell size, exercises, outputs, plots) become errors later."""
+    and any finding on the new series but its pending note (the notebook rules: time, cell
+    size, exercises, outputs, plots)."""
     mine = (f"skills/{skill}", f"notebooks/{series}", "README.md", "notebooks/00-start-here")
     return [
         f

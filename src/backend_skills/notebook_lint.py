@@ -32,7 +32,6 @@ from backend_skills.widget_state import prune, stored_state
 
 NOTEBOOK_HARNESS_KEYS = ("second_parameters", "bad_parameters", "bad_parameters_error")
 MAX_CODE_CELL_LINES = 40
-LEARNER_RULES_SEVERITY = "warning"
 LONG_CELL_REASON = "# Long cell:"
 MEMORY_ADDRESS = re.compile(r"\bat 0x[0-9a-fA-F]{6,}")
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
@@ -77,7 +76,7 @@ def lint_notebook(path: Path, out: Collector) -> None:
 
 
 def _check_time_estimate(nb: nbformat.NotebookNode, path: Path, out: Collector) -> None:
-    report = _learner(out)
+    report = out.error
     stated, computed = stated_minutes(nb), estimate(nb).minutes
     if stated is None:
         report(path, "the first cell must state '**Time:** about N minutes'")
@@ -90,7 +89,7 @@ def _check_time_estimate(nb: nbformat.NotebookNode, path: Path, out: Collector) 
 
 
 def _check_cell_sizes(nb: nbformat.NotebookNode, path: Path, out: Collector) -> None:
-    report = _learner(out)
+    report = out.error
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
@@ -105,7 +104,7 @@ def _check_cell_sizes(nb: nbformat.NotebookNode, path: Path, out: Collector) -> 
 
 
 def _check_exercises(nb: nbformat.NotebookNode, path: Path, out: Collector) -> None:
-    report = _learner(out)
+    report = out.error
     numbers: dict[int, int] = {}
     for index, cell in enumerate(nb.cells):
         tagged = cell.cell_type == "code" and EXERCISE_TAG in cell.metadata.get("tags", [])
@@ -153,7 +152,7 @@ def _check_exercises(nb: nbformat.NotebookNode, path: Path, out: Collector) -> N
 
 
 def _check_stored_outputs(nb: nbformat.NotebookNode, path: Path, out: Collector) -> None:
-    report = _learner(out)
+    report = out.error
     for index, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []):
             match = MEMORY_ADDRESS.search(_text(output))
@@ -174,7 +173,7 @@ def _check_stored_outputs(nb: nbformat.NotebookNode, path: Path, out: Collector)
 
 
 def _check_plots(nb: nbformat.NotebookNode, path: Path, out: Collector) -> None:
-    report = _learner(out)
+    report = out.error
     for index, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []):
             figure = output.get("data", {}).get(PLOTLY_MIME)
@@ -189,11 +188,6 @@ def _check_plots(nb: nbformat.NotebookNode, path: Path, out: Collector) -> None:
                         missing.append(f"a {axis} title")
             if missing:
                 report(path, f"cell {index}'s plot lacks {', '.join(missing)}")
-
-
-def _learner(out: Collector):
-    # The learner rules are warnings until the first three series comply (issue 9); then errors.
-    return out.warning if LEARNER_RULES_SEVERITY == "warning" else out.error
 
 
 def _title(title: object) -> str:
@@ -224,4 +218,4 @@ def lint_course_totals(notebooks: list[Path], out: Collector) -> None:
     except (OSError, ValueError) as exc:
         problems = [str(exc)]
     for problem in problems:
-        _learner(out)(readme, f"{problem} (run: backend-skills estimate --write)")
+        out.error(readme, f"{problem} (run: backend-skills estimate --write)")
