@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from backend_skills.paths import notebooks_dir, skills_dir
+from backend_skills.paths import notebooks_dir, repo_root, skills_dir
 
 
 @dataclass(frozen=True)
@@ -52,9 +52,20 @@ class CourseMap:
             raise KeyError(f"unknown skill {name!r} (known: {', '.join(self.skills)})") from None
 
 
+def course_yaml_text() -> str:
+    """The checkout's course.yaml (the one `backend-skills new` edits), else the package's."""
+    try:
+        checkout = repo_root() / "src" / "backend_skills" / "course.yaml"
+    except FileNotFoundError:  # installed without a checkout
+        checkout = None
+    if checkout is not None and checkout.is_file():
+        return checkout.read_text(encoding="utf-8")
+    return resources.files("backend_skills").joinpath("course.yaml").read_text(encoding="utf-8")
+
+
 @cache
 def load_course_map() -> CourseMap:
-    raw = yaml.safe_load(resources.files("backend_skills").joinpath("course.yaml").read_text())
+    raw = yaml.safe_load(course_yaml_text())
     phase_of = {s: p["name"] for p in raw["phases"] for s in p["skills"]}
     skills = {
         name: SkillPlan(

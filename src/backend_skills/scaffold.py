@@ -118,13 +118,10 @@ def _start_question(section: str) -> str | None:
 
 
 def course_yaml_path() -> Path:
-    """The course.yaml that load_course_map reads; it must belong to the checkout."""
-    path = Path(str(resources.files("backend_skills").joinpath("course.yaml"))).resolve()
-    if not path.is_relative_to(repo_root()):
-        raise ScaffoldError(
-            f"the course map this package reads ({path}) is not in the checkout "
-            f"{repo_root()}: run the checkout's own package (PYTHONPATH={repo_root()}/src)"
-        )
+    """The course.yaml that load_course_map reads: the checkout's own (see course_map)."""
+    path = repo_root() / "src" / "backend_skills" / "course.yaml"
+    if not path.is_file():
+        raise ScaffoldError(f"no course map in the checkout {repo_root()} (src/backend_skills)")
     return path
 
 
