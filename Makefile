@@ -6,7 +6,8 @@ UV     := $(BIN)/uv
 # Two locks: requirements.lock is the course (what make lab, Binder and conda install);
 # requirements-dev.lock adds the test tools. `uv pip sync` makes .venv exactly one of them,
 # so a package dropped from a lock leaves .venv too. The dev set contains the course set at
-# the same versions, so the course targets accept a .venv synced to either.
+# the same versions: once a .venv has the dev set, the course targets keep it in step with
+# the dev lock rather than strip the test tools out.
 STAMP     := $(VENV)/.synced-course
 DEV_STAMP := $(VENV)/.synced-dev
 # xdist workers: one per CPU the process may use (2 on the course's CI machine).
@@ -24,9 +25,9 @@ $(UV):
 	  || { echo "make: python3 -m venv failed: on Debian or Ubuntu, apt-get install python3-venv"; exit 2; }
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.8
 
-$(STAMP): requirements.lock pyproject.toml | $(UV)
-	if [ -f $(DEV_STAMP) ] && [ $(DEV_STAMP) -nt requirements-dev.lock ] && [ $(DEV_STAMP) -nt pyproject.toml ]; \
-	  then :; else $(MAKE) --no-print-directory sync LOCK=requirements.lock && rm -f $(DEV_STAMP); fi
+$(STAMP): requirements.lock requirements-dev.lock pyproject.toml | $(UV)
+	if [ -f $(DEV_STAMP) ]; then $(MAKE) --no-print-directory sync LOCK=requirements-dev.lock \
+	  && touch $(DEV_STAMP); else $(MAKE) --no-print-directory sync LOCK=requirements.lock; fi
 	touch $(STAMP)
 
 $(DEV_STAMP): requirements-dev.lock requirements.lock pyproject.toml | $(UV)

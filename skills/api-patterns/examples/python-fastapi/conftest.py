@@ -106,10 +106,10 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 async def login(
     client: httpx.AsyncClient, username: str, password: str | None = None
 ) -> dict[str, str]:
+    # The example's first-party JSON login (not OAuth: see README).
     response = await client.post(
-        "/v1/token",
-        data={
-            "grant_type": "password",
+        "/v1/login",
+        json={
             "username": username,
             "password": PASSWORDS[username] if password is None else password,
         },
