@@ -71,9 +71,12 @@ def test_a_notebook_runs_and_its_widgets_and_chart_render(tmp_path, jupyter_lab,
     page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=30_000)
     page.screenshot(path=str(tmp_path / "lab.png"), full_page=False)
 
-    # A click goes to the kernel and back. The notebook leaves the walker on the exercise's
-    # leaf (Embedded / edge deployment): Back shows the first question's options again.
+    # A click goes to the kernel and back. The walker shows the notebook's DECISION
+    # (Rapid prototyping > Python): Back shows that branch's languages, Back again the
+    # first question's options.
     back.scroll_into_view_if_needed()
+    back.click()
+    page.locator(".widget-button", has_text="TypeScript").first.wait_for(timeout=30_000)
     back.click()
     page.locator(".widget-button", has_text="Rapid prototyping").first.wait_for(timeout=30_000)
     errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
