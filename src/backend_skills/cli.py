@@ -1,4 +1,7 @@
-"""The `backend-skills` command: list, decide, run, execute, lint, ask, package, doctor.
+"""The `backend-skills` command: walk, run, check and extend the course.
+
+Commands: list, decide, run, execute, estimate, lint, new, ask, package, sync-examples,
+doctor.
 
 Exit codes: 0 ok, 1 findings or failures, 2 bad input (a one-line error, no traceback).
 """
