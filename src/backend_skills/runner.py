@@ -136,6 +136,14 @@ class CourseKernel:
         return peak
 
 
+def _what_failed(exc: Exception) -> tuple[str, str]:
+    """One line and a name for a failed run: the cell's error if a cell raised, else EXC's."""
+    ename = getattr(exc, "ename", None)  # papermill's and nbclient's cell errors carry it
+    if ename:
+        return f"{ename}: {exc.evalue}", ename
+    return f"{type(exc).__name__}: {exc}".splitlines()[0], type(exc).__name__
+
+
 def execute(
     notebook: Path,
     output: Path,
@@ -154,7 +162,6 @@ def execute(
     TIMEOUT_S bounds each cell.
     """
     import papermill
-    from papermill.exceptions import PapermillExecutionError
 
     output.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -173,11 +180,8 @@ def execute(
             progress_bar=False,
             log_output=False,
         )
-    except PapermillExecutionError as exc:
-        error, error_name = f"{exc.ename}: {exc.evalue}", exc.ename
     except Exception as exc:  # the report must say what failed, whatever it was
-        error = f"{type(exc).__name__}: {exc}".splitlines()[0]
-        error_name = type(exc).__name__
+        error, error_name = _what_failed(exc)
     peak = kernel.close() if kernel else 0.0
     return NotebookRun(
         notebook=shown_path(notebook),
@@ -246,7 +250,6 @@ def run_until_validated(
     """
     import nbformat
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
     from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
 
@@ -269,11 +272,8 @@ def run_until_validated(
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type == "code":
                     client.execute_cell(cell, index)
-    except CellExecutionError as exc:
-        error, error_name = f"{exc.ename}: {exc.evalue}", exc.ename
     except Exception as exc:  # the report must say what failed, whatever it was
-        error = f"{type(exc).__name__}: {exc}".splitlines()[0]
-        error_name = type(exc).__name__
+        error, error_name = _what_failed(exc)
     finally:
         if client.kc is not None:
             kernel.release(client.kc)
