@@ -1,8 +1,11 @@
-"""show_figure publishes what plotly's mimetype renderer would, without importing nbformat."""
+"""show_figure publishes what plotly's mimetype renderer would, without importing nbformat;
+no course module a lesson imports brings nbformat into its kernel."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 import subprocess
 import sys
 
@@ -15,6 +18,7 @@ from IPython.utils.capture import capture_output
 from plotly.subplots import make_subplots
 
 from backend_skills.figures import MIMETYPE, figure_bundle, show_figure
+from backend_skills.paths import notebooks_dir
 
 
 def figures() -> list[go.Figure]:
@@ -64,3 +68,27 @@ def imports_nbformat(show: str) -> bool:
 def test_showing_a_figure_does_not_import_nbformat():
     assert imports_nbformat("fig.show(renderer='plotly_mimetype')")  # why the helper exists
     assert not imports_nbformat("from backend_skills.figures import show_figure; show_figure(fig)")
+
+
+def lesson_modules() -> set[str]:
+    """The backend_skills modules the notebooks import (code cells and solution files)."""
+    pattern = re.compile(r"^\s*(?:from|import) (backend_skills(?:\.\w+)*)", re.M)
+    found = set()
+    for path in notebooks_dir().rglob("*.ipynb"):
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            if cell["cell_type"] == "code":
+                found |= set(pattern.findall("".join(cell["source"])))
+    for path in notebooks_dir().rglob("solutions/*.py"):
+        found |= set(pattern.findall(path.read_text(encoding="utf-8")))
+    return found
+
+
+def test_no_module_a_lesson_imports_pulls_in_nbformat():
+    # nbformat builds jsonschema's RFC 3987 grammar on import (1.2 s), once per kernel.
+    modules = lesson_modules()
+    assert "backend_skills.exercises" in modules  # every lesson imports its checks
+    code = "import sys\n" + "".join(f"import {m}\n" for m in sorted(modules))
+    code += "print('nbformat' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False", sorted(modules)

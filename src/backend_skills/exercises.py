@@ -26,8 +26,10 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
+if TYPE_CHECKING:  # nbformat costs 1.2 s to import (jsonschema's RFC 3987 grammar): every
+    import nbformat  # lesson kernel imports this module for its checks, only CI needs nbformat
 
 EXERCISE_TAG = "exercise"
 SOLVED_ENV = "BSL_EXERCISES"
@@ -97,6 +99,8 @@ def read_solutions(path: Path) -> dict[int, str]:
 
 def with_solutions(notebook: Path) -> nbformat.NotebookNode:
     """The notebook with each exercise cell replaced by its solution (for CI's solved run)."""
+    import nbformat
+
     nb = nbformat.read(notebook, as_version=4)
     numbers = [n for n in map(exercise_number, nb.cells) if n is not None]
     if not numbers:
