@@ -5,7 +5,8 @@ Every fenced block whose info string is exactly ``python`` in
 shared namespace, in a fresh subprocess whose working directory is a fresh
 ``tmp_path``, so a later block may use names from an earlier one and nothing leaks
 between files. Blocks with further words in the info string (``python requires-server``)
-are shown to readers but not run.
+are shown to readers but not run; those are compiled, so that code a reader copies
+for a server or a key at least parses.
 
 Each block is compiled with the filename ``<skill/file.md:block N (line L)>`` and padded
 so that line numbers in a traceback are line numbers of the Markdown file. A
@@ -86,6 +87,35 @@ def parse_blocks(text: str) -> list[Block]:
 def python_blocks(text: str) -> list[Block]:
     """The executable blocks: info string exactly 'python'."""
     return [block for block in parse_blocks(text) if block.info == "python"]
+
+
+PYTHON_LANGUAGES = {"python", "py", "python3"}
+
+
+def shown_python_blocks(text: str) -> list[Block]:
+    """The Python blocks shown but not run: 'python requires-server', 'py', ..."""
+    shown = []
+    for block in parse_blocks(text):
+        language = block.info.split()[0] if block.info else ""
+        if language in PYTHON_LANGUAGES and block.info != "python":
+            shown.append(block)
+    return shown
+
+
+def syntax_errors(label: str, blocks: list[Block]) -> list[str]:
+    """Compile each block alone (nothing runs); one line per block that does not parse.
+
+    Padded like the runner's blocks, so the reported line is the Markdown file's line.
+    """
+    errors = []
+    for index, block in enumerate(blocks, start=1):
+        filename = f"<{label}:shown block {index} (line {block.line})>"
+        padded = "\n" * (block.line - 1) + block.source
+        try:
+            compile(padded, filename, "exec", dont_inherit=True)
+        except SyntaxError as error:
+            errors.append(f"{filename}: line {error.lineno}: {error.msg}")
+    return errors
 
 
 def reference_files() -> list[Path]:
@@ -197,6 +227,24 @@ def test_reference_python_blocks_run(path: Path, tmp_path: Path) -> None:
     assert len(finished) == len(blocks), result.stdout
 
 
+def _files_with_shown_python() -> list[Path]:
+    found = []
+    for path in reference_files():
+        try:
+            if shown_python_blocks(path.read_text(encoding="utf-8")):
+                found.append(path)
+        except MalformedFence:
+            pass  # test_reference_fences_are_closed reports it
+    return found
+
+
+@pytest.mark.parametrize("path", _files_with_shown_python(), ids=file_id)
+def test_reference_shown_python_blocks_compile(path: Path) -> None:
+    label = file_id(path)
+    errors = syntax_errors(label, shown_python_blocks(path.read_text(encoding="utf-8")))
+    assert not errors, "\n".join(errors)
+
+
 @pytest.mark.parametrize("path", reference_files(), ids=file_id)
 def test_reference_fences_are_closed(path: Path) -> None:
     try:
@@ -252,3 +300,42 @@ def test_runner_fails_on_deprecated_api_used_by_reference(tmp_path: Path) -> Non
     result = run_blocks("demo/deprecated.md", python_blocks(text), tmp_path)
     assert result.returncode == 1
     assert "DeprecationWarning: old API" in result.stderr
+
+
+def test_shown_blocks_are_the_non_executed_python_ones() -> None:
+    text = textwrap.dedent(
+        """\
+        ```python
+        ran = True
+        ```
+        ```python requires-server
+        import psycopg
+        ```
+        ```py
+        shown = True
+        ```
+        ```sql
+        SELECT 1;
+        ```
+        ```pythonic
+        not python
+        ```
+        ```
+        no language
+        ```
+        """
+    )
+    assert [b.source for b in shown_python_blocks(text)] == ["import psycopg\n", "shown = True\n"]
+
+
+def test_syntax_errors_names_the_broken_block_and_its_markdown_line() -> None:
+    text = (
+        "# T\n\n```python requires-server\nclient = connect()\n```\n\n"
+        "```python requires-server\nfor hit in client.search(:\n    print(hit)\n```\n"
+    )
+    errors = syntax_errors("demo/broken.md", shown_python_blocks(text))
+    assert len(errors) == 1
+    assert errors[0].startswith("<demo/broken.md:shown block 2 (line 8)>: line 8: ")
+    # Nothing is run: a missing package or a failure at run time is no syntax error.
+    runtime_only = "```python requires-server\nimport not_installed_anywhere\n1 / 0\n```\n"
+    assert syntax_errors("demo/runtime.md", shown_python_blocks(runtime_only)) == []
