@@ -8,7 +8,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from backend_skills.runner import CourseKernel, execute, run_until_validated, write_report
+from backend_skills.runner import (
+    CourseKernel,
+    check_parameters,
+    execute,
+    run_until_validated,
+    write_report,
+)
 
 pytestmark = pytest.mark.notebook
 
@@ -140,3 +146,21 @@ def test_a_shared_kernel_gives_each_notebook_a_fresh_namespace_and_its_own_cwd(t
     finally:
         assert kernel.close() > 20  # its peak RSS, read before shutdown
     assert run.error == "ValueError: saw SIZE_MB=4", run.error
+
+
+def test_checking_parameters_stops_at_the_first_notebook_that_rejects_one(tmp_path):
+    for folder in "abc":
+        (tmp_path / folder).mkdir()
+    validate = (
+        "from backend_skills.params import integer\n"
+        "SIZE_MB = integer('SIZE_MB', SIZE_MB, minimum=1, maximum=9)"
+    )
+    first = notebook(tmp_path / "a" / "first.ipynb", validate, "raise RuntimeError('ran on')")
+    other = notebook(tmp_path / "b" / "other.ipynb", "x = 1", parameters="OTHER = 1")
+    last = notebook(tmp_path / "c" / "last.ipynb", validate)
+    build = tmp_path / "build"
+    good = check_parameters([first, other, last], build, {"SIZE_MB": 2})
+    assert [run.ok for run in good] == [True, True]  # other.ipynb declares no SIZE_MB
+    bad = check_parameters([first, other, last], build, {"SIZE_MB": 0})
+    assert len(bad) == 1 and bad[0].error_name == "ParameterError"
+    assert "SIZE_MB" in bad[0].error

@@ -267,7 +267,7 @@ def _parameters(pairs: list[str]) -> dict:
 def cmd_run(args) -> int:
     from papermill.inspection import inspect_notebook
 
-    from backend_skills.runner import discover, run_course
+    from backend_skills.runner import check_parameters, discover, run_course, write_report
 
     for skill in args.skills:
         _known_skill(skill)
@@ -285,6 +285,14 @@ def cmd_run(args) -> int:
             f"(these notebooks declare: {', '.join(sorted(declared))})"
         )
     build = Path(args.build)
+    if parameters:  # a bad value fails at validation: find it before running anything in full
+        build.mkdir(parents=True, exist_ok=True)
+        checked = check_parameters(notebooks, build, parameters)
+        bad = [run for run in checked if run.error_name == "ParameterError"]
+        if bad:
+            write_report(checked, build)
+            print(f"report: {build / 'report.md'}")
+            raise BadInput(f"{bad[0].notebook}: {bad[0].error}")
     runs = run_course(notebooks, build, parameters, jobs=args.jobs)
     for run in runs:
         mark = "pass" if run.passed else "FAIL"

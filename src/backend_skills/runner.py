@@ -290,6 +290,27 @@ def run_until_validated(
     )
 
 
+def check_parameters(notebooks: list[Path], build_dir: Path, parameters: dict) -> list[NotebookRun]:
+    """Run each notebook that declares one of PARAMETERS up to its validation cell, in one
+    kernel, until one rejects a value: a bad value is then reported in seconds, before any
+    notebook runs in full."""
+    from papermill.inspection import inspect_notebook
+
+    runs = []
+    kernel = CourseKernel(build_dir / ".check-parameters.netguard", build_dir)
+    try:
+        for notebook in notebooks:
+            declared = {k: v for k, v in parameters.items() if k in inspect_notebook(str(notebook))}
+            if declared:
+                output = build_dir / Path(shown_path(notebook))
+                runs.append(run_until_validated(notebook, output, declared, kernel=kernel))
+                if runs[-1].error_name == "ParameterError":
+                    break  # the same value would fail the same way in the notebooks after it
+    finally:
+        kernel.close()
+    return runs
+
+
 def run_course(
     notebooks: list[Path],
     build_dir: Path,
