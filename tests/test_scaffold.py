@@ -23,7 +23,7 @@ import yaml
 from backend_skills.course_map import load_course_map
 from backend_skills.exercises import with_solutions
 from backend_skills.paths import repo_root
-from backend_skills.runner import execute, harness
+from backend_skills.runner import CourseKernel, execute, harness, run_until_validated
 from backend_skills.scaffold import ScaffoldError, _phase, read_seed
 
 REAL = repo_root()
@@ -96,27 +96,34 @@ def runs_green(root: Path, notebook: Path, tmp_path: Path) -> None:
     assert solved.passed, solved.error or solved.offline_violations
     out = nbformat.read(tmp_path / "solved.ipynb", as_version=4)
     assert "Exercise 1: correct." in json.dumps(out.cells[-2].outputs)
-    bad = execute(notebook, tmp_path / "bad.ipynb", meta["bad_parameters"], env=env)
+    # As the suite checks every notebook's bad set: only up to its validation cell.
+    kernel = CourseKernel(tmp_path / "guard", notebook.parent, env)
+    try:
+        bad = run_until_validated(
+            notebook, tmp_path / "bad.ipynb", meta["bad_parameters"], kernel=kernel
+        )
+    finally:
+        kernel.close()
     assert bad.error_name == "ParameterError" and meta["bad_parameters_error"] in bad.error
 
 
 @needs_seed
 def test_new_planned_skill_lints_clean_and_runs_green(checkout, tmp_path):
-    result = cli(checkout, "new", "databases-vector", "--seed", str(SEED))
+    result = cli(checkout, "new", "model-serving", "--seed", str(SEED))
     assert result.returncode == 0, result.stderr
-    folder = checkout / "skills" / "databases-vector"
-    notebook = checkout / "notebooks" / "04-databases-vector" / "01-choosing-databases-vector.ipynb"
+    folder = checkout / "skills" / "model-serving"
+    notebook = checkout / "notebooks" / "06-model-serving" / "01-choosing-model-serving.ipynb"
     assert f"wrote {notebook.relative_to(checkout)}" in result.stdout
 
     # The seed's frontmatter, question and tree; every named reference as a skeleton.
     skill_md = (folder / "SKILL.md").read_text()
     frontmatter = yaml.safe_load(skill_md.split("---")[1])
-    assert frontmatter["description"] == read_seed(SEED, "databases-vector").description
-    assert frontmatter["description"].startswith("Vector database implementation")
+    assert frontmatter["description"] == read_seed(SEED, "model-serving").description
+    assert frontmatter["description"].startswith("LLM and ML model deployment")
     tree = (folder / "decision-tree.yaml").read_text()
-    assert "#   ├─→ ALREADY USING POSTGRESQL" in tree
-    assert yaml.safe_load(tree)["question"] == "What's your scale and requirements?"
-    for name in load_course_map().skill("databases-vector").references:
+    assert "#   ├─→ LLM (Large Language Model)" in tree
+    assert yaml.safe_load(tree)["question"] == "What are you deploying?"
+    for name in load_course_map().skill("model-serving").references:
         assert (folder / "references" / name).read_text().startswith("# ")
         assert f"](references/{name})" in skill_md
     assert "| ai-chat | primary |" in skill_md  # the course map's frontend mapping
@@ -124,26 +131,25 @@ def test_new_planned_skill_lints_clean_and_runs_green(checkout, tmp_path):
     assert "**Component Taxonomy:**" in (folder / "init.md").read_text()
 
     # The course map: every skeleton pending, and the README row says the skill exists.
-    pending = course_yaml(checkout)["skills"]["databases-vector"]["pending"]
+    pending = course_yaml(checkout)["skills"]["model-serving"]["pending"]
     assert pending[:3] == ["init.md", "SKILL.md", "decision-tree.yaml"]
-    assert "references/qdrant.md" in pending and pending[-1] == "notebooks"
+    assert "references/vllm.md" in pending and pending[-1] == "notebooks"
     readme = (checkout / "README.md").read_text()
     assert (
-        "| 04 | databases-vector | 2 AI-native | [skills/databases-vector]"
-        "(skills/databases-vector/SKILL.md) | "
-        "[04-databases-vector](notebooks/04-databases-vector) |"
+        "| 06 | model-serving | 2 AI-native | [skills/model-serving]"
+        "(skills/model-serving/SKILL.md) | "
+        "[06-model-serving](notebooks/06-model-serving) |"
     ) in readme
-    assert "| 04-databases-vector | 1 |" in readme  # the time totals include the series
+    assert "| 06-model-serving | 1 |" in readme  # the time totals include the series
 
     findings = lint_findings(checkout)
-    assert own_errors(findings, "databases-vector", "04-databases-vector") == []
+    assert own_errors(findings, "model-serving", "06-model-serving") == []
     warned = {f["path"] for f in findings if f["message"].startswith("pending")}
     assert {
-        "skills/databases-vector/SKILL.md",
-        "skills/databases-vector/init.md",
-        "skills/databases-vector/decision-tree.yaml",
-        "skills/databases-vector/references/qdrant.md",
-        "skills/databases-vector/examples/rag-pipeline",
+        "skills/model-serving/SKILL.md",
+        "skills/model-serving/init.md",
+        "skills/model-serving/decision-tree.yaml",
+        "skills/model-serving/references/vllm.md",
         str(notebook.relative_to(checkout)),
     } <= warned
 
@@ -208,7 +214,7 @@ def _tree_digest(root: Path) -> str:
         (["auth-security"], "skills/auth-security exists already"),
         (["Demo_Skill"], "'Demo_Skill': a skill name is lower-case words joined by '-'"),
         (["demo-skill", "--phase", "9"], "--phase '9': not a phase"),
-        (["databases-vector", "--phase", "2"], "databases-vector is in course.yaml already"),
+        (["model-serving", "--phase", "2"], "model-serving is in course.yaml already"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(checkout, args, message):
@@ -225,11 +231,11 @@ def test_new_edits_the_checkouts_course_map_whichever_package_runs(checkout):
     (BACKEND_SKILLS_ROOT), never the real one."""
     real_map = REAL / "src" / "backend_skills" / "course.yaml"
     before = real_map.read_bytes()
-    result = cli(checkout, "new", "databases-vector", own_package=False)
+    result = cli(checkout, "new", "model-serving", own_package=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert real_map.read_bytes() == before
-    assert (checkout / "skills" / "databases-vector" / "SKILL.md").is_file()
-    assert "pending" in course_yaml(checkout)["skills"]["databases-vector"]
+    assert (checkout / "skills" / "model-serving" / "SKILL.md").is_file()
+    assert "pending" in course_yaml(checkout)["skills"]["model-serving"]
 
 
 def test_pending_items_already_listed_are_kept(checkout):
