@@ -1,25 +1,29 @@
-"""`backend-skills ask`: full-text retrieval over the skills library.
+"""`backend-skills ask`: hybrid retrieval over the skills library.
 
-Every SKILL.md, init.md and reference is split at its headings; the sections go into an
-in-memory SQLite FTS5 index (Porter stemming) and are ranked with FTS5's BM25.
+Every SKILL.md, init.md and reference is split at its headings, and each section is a
+document of the course's retrieval pipeline (``hybrid_retrieval``): SQLite FTS5 BM25
+(Porter stemming, the heading weighted twice), the default embedder's vectors, and the two
+rankings fused with reciprocal rank fusion; ``method="bm25"`` or ``"dense"`` ranks by one
+alone.
+
+The index is built on first use and saved in ``cache_dir()`` under the content hash of
+the sections and the embedder: a changed library builds a new one, an unchanged one is
+reopened without embedding anything but the question.
 """
 
 from __future__ import annotations
 
+import os
 import re
-import sqlite3
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from backend_skills.embeddings import default_embedder
+from backend_skills.hybrid_retrieval import Document, HybridIndex, to_match_query
 from backend_skills.paths import shown_path, skills_dir
 
 HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*$", re.MULTILINE)
-WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_+.-]*")
-# Question words that match everywhere and rank nothing.
-STOPWORDS = frozenset(
-    "a an and are as at be by can do does for from how i if in is it my of on or should "
-    "the this to use what when where which who why with you your".split()
-)
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ class Section:
 @dataclass(frozen=True)
 class Hit:
     section: Section
+    link: str  # the section's anchor, made unique in its file as GitHub does (-1, -2)
     score: float
     snippet: str
 
@@ -73,41 +78,47 @@ def split_sections(skill: str, file: Path) -> list[Section]:
     return result
 
 
-def build_index(found: list[Section]) -> sqlite3.Connection:
-    connection = sqlite3.connect(":memory:")
-    connection.execute(
-        "CREATE VIRTUAL TABLE sections USING fts5("
-        "skill UNINDEXED, path UNINDEXED, heading, body, tokenize='porter unicode61')"
-    )
-    connection.executemany(
-        "INSERT INTO sections (skill, path, heading, body) VALUES (?, ?, ?, ?)",
-        [(s.skill, s.path, s.heading, s.body) for s in found],
-    )
-    return connection
+def cache_dir() -> Path:
+    """Where the index is kept: $BACKEND_SKILLS_CACHE, else the XDG cache folder."""
+    override = os.environ.get("BACKEND_SKILLS_CACHE")
+    if override:
+        return Path(override)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "backend-skills" / "ask"
 
 
-def to_match_query(question: str) -> str:
-    """Each word quoted as an FTS5 string, OR-ed: a question can never be FTS5 syntax."""
-    words = [w.strip(".-") for w in WORD.findall(question)]
-    words = [w for w in words if len(w) > 1 and w.lower() not in STOPWORDS]
-    if not words:
-        raise ValueError(f"no searchable words in {question!r}")
-    return " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
+def documents(found: list[Section]) -> list[Document]:
+    """FOUND as retrieval documents, ids their links: a heading repeated in one file gets
+    -1, -2 appended, as GitHub numbers the anchors of repeated headings."""
+    seen: Counter[str] = Counter()
+    result = []
+    for section in found:
+        anchor = section.anchor
+        link = f"{anchor}-{seen[anchor]}" if seen[anchor] else anchor
+        seen[anchor] += 1
+        metadata = {"skill": section.skill, "path": section.path}
+        result.append(Document(link, section.body, section.heading, metadata))
+    return result
 
 
-def ask(question: str, *, limit: int = 5, skill: str | None = None) -> list[Hit]:
-    found = sections()
-    connection = build_index(found)
-    sql = (
-        "SELECT rowid, bm25(sections, 4.0, 1.0) AS score, "
-        "snippet(sections, 3, '[', ']', ' … ', 16) FROM sections WHERE sections MATCH ? "
-        + ("AND skill = ? " if skill else "")
-        + "ORDER BY score LIMIT ?"
-    )
-    arguments = [to_match_query(question), *([skill] if skill else []), limit]
-    rows = connection.execute(sql, arguments).fetchall()
-    connection.close()
-    # rowids are 1-based insertion order; bm25 is lower-is-better, so flip its sign.
+def ask(
+    question: str,
+    *,
+    limit: int = 5,
+    skill: str | None = None,
+    method: str = "hybrid",
+    root: Path | None = None,
+) -> list[Hit]:
+    """The LIMIT sections of the library under ROOT (the skills folder) that best answer
+    QUESTION, by METHOD, within SKILL when given; ValueError for a question with no
+    searchable word or an unknown method."""
+    to_match_query(question)  # a question with no searchable word fails before any work
+    found = sections(root)
+    library = documents(found)
+    index = HybridIndex.cached(library, default_embedder(), cache_dir())
+    section_of = {document.id: section for document, section in zip(library, found, strict=True)}
+    where = {"skill": skill} if skill else None
     return [
-        Hit(found[rowid - 1], -score, " ".join(snippet.split())) for rowid, score, snippet in rows
+        Hit(section_of[r.id], r.id, r.score, index.snippet(question, r.id))
+        for r in index.search(question, k=limit, method=method, where=where)
     ]

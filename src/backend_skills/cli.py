@@ -121,10 +121,18 @@ def _build_parser() -> _Parser:
     )
     sync.set_defaults(handler=cmd_sync_examples)
 
-    ask = commands.add_parser("ask", help="search the skills library (full text, ranked)")
+    ask = commands.add_parser(
+        "ask", help="search the skills library (BM25 and embeddings, fused by rank)"
+    )
     ask.add_argument("question")
     ask.add_argument("--skill", help="only this skill")
     ask.add_argument("--limit", type=int, default=5)
+    ask.add_argument(
+        "--method",
+        choices=("hybrid", "bm25", "dense"),
+        default="hybrid",
+        help="hybrid: full text and embeddings fused (default); bm25 or dense: one alone",
+    )
     ask.add_argument("--json", action="store_true")
     ask.set_defaults(handler=cmd_ask)
 
@@ -422,7 +430,7 @@ def cmd_ask(args) -> int:
     if not 1 <= args.limit <= 50:
         raise BadInput(f"--limit {args.limit}: must be 1..50")
     try:
-        hits = ask(args.question, limit=args.limit, skill=args.skill)
+        hits = ask(args.question, limit=args.limit, skill=args.skill, method=args.method)
     except ValueError as exc:
         raise BadInput(str(exc)) from None
     if args.json:
@@ -432,8 +440,8 @@ def cmd_ask(args) -> int:
                     {
                         "skill": h.section.skill,
                         "section": h.section.heading,
-                        "link": h.section.anchor,
-                        "score": round(h.score, 3),
+                        "link": h.link,
+                        "score": round(h.score, 4),
                         "snippet": h.snippet,
                     }
                     for h in hits
@@ -443,7 +451,7 @@ def cmd_ask(args) -> int:
         )
     else:
         for hit in hits:
-            print(f"{hit.section.anchor}\n    {hit.section.heading}: {hit.snippet}")
+            print(f"{hit.link}\n    {hit.section.heading}: {hit.snippet}")
         if not hits:
             print("no section matches", file=sys.stderr)
     return 0 if hits else 1
