@@ -1,0 +1,1 @@
+"""Retrieval-augmented generation over a markdown handbook, with cited answers."""
