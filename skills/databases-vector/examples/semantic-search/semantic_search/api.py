@@ -86,7 +86,7 @@ def document_out(document: Document) -> DocumentOut:
     "/documents",
     operation_id="upsertDocuments",
     response_model=UpsertResult,
-    responses=problem_responses(400, 413, 422),
+    responses=problem_responses(413, 422),
 )
 def upsert_documents(body: UpsertRequest, store: StoreDep) -> UpsertResult:
     counts = store.upsert(

@@ -8,6 +8,9 @@ import subprocess
 import sys
 import textwrap
 
+from fastapi.testclient import TestClient
+from semantic_search.api import Settings, create_app
+
 WAFFLES = {
     "id": "kitchen-11",
     "text": "Waffle iron with deep square plates and a beeper that says when they are done.",
@@ -81,11 +84,10 @@ def test_the_guard_refuses_and_records_an_outside_connection(example_dir):
 
 
 def test_a_restarted_app_on_the_same_folder_has_the_data(open_client, data_dir):
-    first = open_client(data_dir)
-    assert first.post("/documents", json={"documents": [WAFFLES]}).status_code == 200
-    assert first.delete("/documents/toys-03").status_code == 204
-    first.__exit__(None, None, None)  # shutdown closes the Chroma client and its files
-
+    with TestClient(create_app(Settings(data_dir=data_dir))) as first:
+        assert first.post("/documents", json={"documents": [WAFFLES]}).status_code == 200
+        assert first.delete("/documents/toys-03").status_code == 204
+    # The shutdown closed the Chroma client and its files; a new app opens them again.
     second = open_client(data_dir)
     assert second.get("/documents/kitchen-11").json() == WAFFLES
     assert second.get("/documents/toys-03").status_code == 404
