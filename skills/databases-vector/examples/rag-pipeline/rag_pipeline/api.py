@@ -33,7 +33,10 @@ def create_app(
     """The app, with the corpus ingested into the store (only what changed is embedded)."""
     pipeline = RagPipeline(settings, embedder or default_embedder(), generator)
 
+    # OpenAPI 3.2: FastAPI describes an SSE route's events with `itemSchema`, which 3.2
+    # introduced; under its default "3.1.0" label the document would be invalid.
     app = FastAPI(title="Handbook RAG", version="1.0.0")
+    app.openapi_version = "3.2.0"
     app.state.pipeline = pipeline
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
