@@ -7,6 +7,7 @@ body_limit.py through its ASGI interface, counting what it reads, and over a rea
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import importlib.util
 import json
@@ -45,8 +46,10 @@ def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         ignore=shutil.ignore_patterns("node_modules", "__pycache__", ".venv"),
     )
     (tmp_path / "notebooks").symlink_to(real / "notebooks")
-    shutil.copytree(
-        real / "src/backend_skills/example_files", tmp_path / "src/backend_skills/example_files"
+    shutil.copytree(  # example_files/ and the course modules that copies.yaml names
+        real / "src/backend_skills",
+        tmp_path / "src/backend_skills",
+        ignore=shutil.ignore_patterns("__pycache__"),
     )
     monkeypatch.setenv("BACKEND_SKILLS_ROOT", str(tmp_path))
     repo_root.cache_clear()
@@ -62,9 +65,28 @@ def test_every_copy_in_the_checkout_matches_its_canonical_file():
 def test_every_canonical_file_has_copies_and_every_copy_is_distinct():
     listed = [entry.copy for entry in example_copies.copies()]
     assert len(listed) == len(set(listed))
-    canonical = {entry.canonical.name for entry in example_copies.copies()}
-    on_disk = {path.name for path in example_copies.canonical_dir().glob("*.py")}
+    folder = example_copies.canonical_dir()
+    entries = example_copies.copies()
+    canonical = {entry.canonical.name for entry in entries if entry.canonical.parent == folder}
+    on_disk = {path.name for path in folder.glob("*.py")}
     assert canonical == on_disk  # no canonical file that nothing copies, none unlisted
+    # A course module named as canonical (`../embeddings.py`) is one the course imports and
+    # examples copy: it must exist and stand alone, importing nothing of backend_skills.
+    modules = {entry.canonical.resolve() for entry in entries if entry.canonical.parent != folder}
+    assert modules, "copies.yaml names no course module"
+    for module in modules:
+        assert module.parent == folder.parent.resolve(), module
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        imported = {
+            alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import)
+            for alias in node.names
+        }
+        imported |= {
+            node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+        }
+        assert not {m for m in imported if m.split(".")[0] == "backend_skills"}, module
 
 
 def test_an_edited_copy_is_reported_by_both_paths_and_sync_repairs_it(scratch: Path):

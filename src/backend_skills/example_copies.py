@@ -15,6 +15,10 @@ To change a shared file:
    the paths it wrote;
 3. run the tests of the examples it names.
 
+A canonical file may also be a module of the course itself, named ``../<module>.py`` in
+copies.yaml (the embedding interface, the hybrid retrieval pipeline): the course imports
+it and examples carry copies, so it imports nothing of ``backend_skills`` (tested).
+
 A copy holds nothing of its example: no relative or package imports, settings arrive as
 arguments (the middleware's ``max_body_bytes``). What only one example needs lives in a
 module of that example, beside the shared one. A new copy is a new line in copies.yaml.
