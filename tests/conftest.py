@@ -41,6 +41,16 @@ def _postgres_bin() -> Path | None:
     return Path(initdb).resolve().parent if initdb else None
 
 
+def _has_user(name: str) -> bool:
+    import pwd
+
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -52,9 +62,9 @@ def postgres_server() -> Iterator[Callable[[], str] | None]:
     """A factory of fresh, empty PostgreSQL databases on a server started on 127.0.0.1,
     or None on a machine without PostgreSQL (CI installs it, .ci/run: there that fails)."""
     bin_dir = _postgres_bin()
-    if bin_dir is None:
+    if bin_dir is None or (os.geteuid() == 0 and not _has_user("postgres")):
         if os.environ.get("CI"):
-            pytest.fail("CI must have PostgreSQL (initdb) installed: see .ci/run")
+            pytest.fail("CI must have PostgreSQL and its postgres user: see .ci/run")
         yield None
         return
     base = Path(tempfile.mkdtemp(prefix="bsl-postgres-"))
@@ -97,7 +107,7 @@ def postgres_server() -> Iterator[Callable[[], str] | None]:
 def postgres_url(postgres_server) -> Callable[[], str]:
     """`postgres_server` for tests that need PostgreSQL: without one they skip and say why."""
     if postgres_server is None:
-        pytest.skip("no PostgreSQL server binaries (initdb) on this machine")
+        pytest.skip("no PostgreSQL server (initdb), or, as root, no postgres user to run it")
     return postgres_server
 
 
