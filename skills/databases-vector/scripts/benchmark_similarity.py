@@ -379,7 +379,18 @@ def load_matrix(path: str, what: str) -> np.ndarray:
         raise BadInput(f"{path} holds an array of shape {matrix.shape}, not a matrix of rows")
     if not np.issubdtype(matrix.dtype, np.number):
         raise BadInput(f"{path} holds {matrix.dtype}, not numbers")
-    return matrix.astype(np.float32)
+    return check_rows(matrix.astype(np.float32), path)
+
+
+def check_rows(matrix: np.ndarray, source: str) -> np.ndarray:
+    """MATRIX, unless a row of it cannot be compared by cosine."""
+    bad = np.flatnonzero(~np.isfinite(matrix).all(axis=1))
+    if len(bad):
+        raise BadInput(f"{source} row {bad[0]} holds NaN or infinite values")
+    zero = np.flatnonzero(~np.any(matrix, axis=1))
+    if len(zero):
+        raise BadInput(f"{source} row {zero[0]} is all zeros: it has no direction")
+    return matrix
 
 
 def load_texts(path: str, what: str) -> list[str]:
@@ -399,7 +410,8 @@ def load_texts(path: str, what: str) -> list[str]:
             raise BadInput(f"{path} line {number}: not JSON ({exc.msg})") from exc
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
             raise BadInput(f"{path} line {number}: no string 'text' field")
-        texts.append(record["text"])
+        if record["text"].strip():  # an empty text has no direction (wordllama: NaN)
+            texts.append(record["text"])
     return texts
 
 
@@ -442,7 +454,8 @@ def corpus_and_queries(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray
         if args.query_texts:
             query_texts = load_texts(args.query_texts, "query texts")
             query_texts = query_texts[: args.queries] if args.queries else query_texts
-            query_rows, query_source = embed_texts(query_texts), args.query_texts
+            query_rows = embed_texts(query_texts)
+            query_source = args.query_texts
         else:
             corpus, query_rows = hold_out(corpus, queries, args.seed, source)
             query_source = f"{len(query_rows)} texts held out of it"
@@ -464,12 +477,6 @@ def corpus_and_queries(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray
         )
     if args.k > len(corpus):
         raise BadInput(f"--k {args.k} is more than the corpus's {len(corpus)} vectors")
-    for name, matrix in (("corpus", corpus), ("queries", query_rows)):
-        if not np.isfinite(matrix).all():
-            raise BadInput(f"the {name} holds NaN or infinite values")
-        zero = np.flatnonzero(~np.any(matrix, axis=1))
-        if len(zero):
-            raise BadInput(f"the {name} has an all-zero vector (row {zero[0]}): no direction")
     return (
         embeddings.unit_rows(corpus),
         embeddings.unit_rows(query_rows),
