@@ -95,9 +95,12 @@ def test_a_pipeline_reopened_on_the_same_store_embeds_nothing(settings, counting
     counting.texts.clear()
     again = RagPipeline(settings, counting)
     assert again.last_ingest.embedded == 0
-    # Only the question is embedded when asking (twice: retrieval, then the sentences).
-    again.ask("How many expenses can one report hold?", 4)
-    assert counting.texts[0] == "How many expenses can one report hold?"
+    # Asking embeds the question and the retrieved sentences, never a chunk: a chunk's
+    # embedded text is its heading, a newline, then its text.
+    answer = again.ask("How many expenses can one report hold?", 4)
+    assert "200 expenses" in answer.answer
+    assert "How many expenses can one report hold?" in counting.texts
+    assert not any("\n" in text for text in counting.texts)
 
 
 def test_a_missing_or_empty_corpus_is_a_clear_error(settings, counting, tmp_path):
