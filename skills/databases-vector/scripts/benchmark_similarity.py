@@ -32,12 +32,13 @@ ground truth is exact search in numpy (all similarities, sorted). Engines (--eng
 --ef-search and --hnsw-m tune the HNSW engines (chroma, usearch): a larger ef_search
 visits more of the graph per query, for recall at the cost of speed.
 
-For each engine: build seconds, queries per second (one query at a time, one thread
-where the engine allows), recall@k against exact, speed-up over exact numpy, and peak
-memory: the growth of the process's resident set during build and queries, read from
-/proc/self/status (VmHWM, reset through /proc/self/clear_refs) on Linux, otherwise from
-resource.getrusage's ru_maxrss, which shows only growth past the process's earlier peak.
-tracemalloc would miss what native code (HNSW graphs, SQLite) allocates.
+For each engine: build seconds, queries per second (one query at a time, on one thread:
+numpy's BLAS is held to one as the script starts), recall@k against exact, speed-up over
+exact numpy, and peak memory: the growth of the process's resident set during build and
+queries, read from /proc/self/status (VmHWM, reset through /proc/self/clear_refs) on
+Linux, otherwise from resource.getrusage's ru_maxrss, which shows only growth past the
+process's earlier peak. tracemalloc would miss what native code (HNSW graphs, SQLite)
+allocates.
 
     benchmark_similarity.py                               # synthetic 20,000 x 256
     benchmark_similarity.py --synthetic 5000 --dims 64 --engines numpy,usearch --json
@@ -53,6 +54,7 @@ import ctypes
 import gc
 import json
 import math
+import os
 import resource
 import sys
 import time
@@ -62,7 +64,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import NoReturn, Protocol
 
-import numpy as np
+# One BLAS thread, set before numpy loads it: exact search then runs on one core like the
+# HNSW builds and searches below, so the speed-up compares like with like.
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
+import numpy as np  # noqa: E402
 
 # The course's embedder is a byte-identical copy beside this script.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -149,6 +156,7 @@ class ChromaHnsw:
                     "ef_construction": EF_CONSTRUCTION,
                     "ef_search": self.settings.ef_search,
                     "max_neighbors": self.settings.m,
+                    "num_threads": 1,  # as usearch: one core each, a like-for-like build
                 }
             },
         )
