@@ -54,7 +54,7 @@ class UsearchHnsw:
     name = "usearch HNSW"
     approximate = True
 
-    def __init__(self, *, m: int = 16, ef_construction: int = 128, ef_search: int = 64) -> None:
+    def __init__(self, *, m: int = 16, ef_construction: int = 64, ef_search: int = 64) -> None:
         self.m, self.ef_construction, self.ef_search = m, ef_construction, ef_search
 
     def build(self, vectors: np.ndarray) -> None:
