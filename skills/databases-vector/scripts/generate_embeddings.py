@@ -373,9 +373,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             for r in records
             if r.id in stored and (stored[r.id].hash, stored[r.id].model) == (r.hash, model)
         }
-        todo = [record for record in records if record.id not in kept]
+        to_embed = [record for record in records if record.id not in kept]
         dims = stored_dims(stored)
-        embedder = load_embedder(args.model, records) if todo else None
+        embedder = load_embedder(args.model, records) if to_embed else None
         if embedder is not None:
             if dims is not None and dims != embedder.dimensions:
                 raise BadInput(
@@ -390,15 +390,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     made: dict[str, np.ndarray] = {}
     try:
-        for start in range(0, len(todo), args.batch_size):
-            batch = todo[start : start + args.batch_size]
+        for start in range(0, len(to_embed), args.batch_size):
+            batch = to_embed[start : start + args.batch_size]
             vectors = embedder.embed([record.text for record in batch])
             made.update(zip((record.id for record in batch), vectors, strict=True))
     except KeyboardInterrupt:
         done = [(r, model, kept.get(r.id, made.get(r.id))) for r in records]
         write_output(out, [row for row in done if row[2] is not None], dims)
         print(
-            f"{PROG}: interrupted after embedding {len(made)} of {len(todo)} records; "
+            f"{PROG}: interrupted after embedding {len(made)} of {len(to_embed)} records; "
             f"{out} holds the {len(kept) + len(made)} done: run again to resume",
             file=sys.stderr,
         )
