@@ -8,6 +8,7 @@ def cosine_top_k(vectors, query, k):
     scores = rows @ (query / np.linalg.norm(query))
     return np.argsort(-scores, kind="stable")[:k]
 
+
 # %% Exercise 2
 # Exercise 2: two opposite sentences the embedder sees as one
 statement = "the password you entered is correct"
