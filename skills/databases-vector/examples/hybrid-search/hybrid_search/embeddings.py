@@ -91,7 +91,10 @@ class WordLlamaEmbedder:
         texts = check_texts(texts)
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
-        return unit_rows(self.model.embed(texts, norm=True, batch_size=256))
+        # wordllama pads a batch to its longest text with truncation off, so memory grows
+        # with batch size x longest text: the 350 library sections peaked at 1.4 GB in
+        # batches of 256 and at 270 MB in batches of 32 (faster too: 0.9 s against 5.6 s).
+        return unit_rows(self.model.embed(texts, norm=True, batch_size=32))
 
 
 class LsaEmbedder:
