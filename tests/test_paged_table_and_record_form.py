@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from backend_skills.paged_table import FetchError, PagedTable, http_page_fetcher
-from backend_skills.problem_details import field_errors
+from backend_skills.problem_details import field_errors, problem_response
 from backend_skills.record_form import FormField, RecordForm, http_submitter
 from backend_skills.serve import ServedApp
 
@@ -294,3 +294,15 @@ def test_close_closes_every_widget(client):
     table.close()
     form.close()
     assert all(w.comm is None for w in [table.view, form.view, *inner])
+
+
+def test_problem_response_is_rfc_9457_and_reads_back_as_field_errors():
+    response = problem_response(
+        422, "q: must not be empty", errors=[{"loc": ["query", "q"], "msg": "empty"}]
+    )
+    assert response.status_code == 422
+    assert response.media_type == "application/problem+json"
+    body = json.loads(response.body)
+    assert body["type"] == "about:blank" and body["title"] == "Unprocessable Entity"
+    assert body["status"] == 422 and body["detail"] == "q: must not be empty"
+    assert field_errors(body) == {"q": "empty"}

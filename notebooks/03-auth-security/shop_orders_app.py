@@ -10,7 +10,6 @@ dependencies, defined inside a method, as objects rather than names.)
 import json
 import time
 from datetime import UTC, datetime
-from http import HTTPStatus
 from typing import Annotated
 
 from argon2 import PasswordHasher
@@ -38,6 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from backend_skills.problem_details import problem_response
 from backend_skills.shop import Customer, Order, OrderItem, Product
 
 # region tables
@@ -89,16 +89,6 @@ class OrderOut(BaseModel):
 
 
 # endregion
-
-
-def problem(status: int, detail: str, **extra) -> JSONResponse:
-    """An RFC 9457 problem-details response."""
-    body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status}
-    return JSONResponse(
-        {**body, "detail": detail, **extra},
-        status_code=status,
-        media_type="application/problem+json",
-    )
 
 
 class ShopOrdersApi:
@@ -220,7 +210,7 @@ class ShopOrdersApi:
 
         @app.exception_handler(StarletteHTTPException)
         async def http_problem(request: Request, exc: StarletteHTTPException):
-            response = problem(exc.status_code, str(exc.detail))
+            response = problem_response(exc.status_code, str(exc.detail))
             response.headers.update(exc.headers or {})
             return response
 
@@ -228,7 +218,7 @@ class ShopOrdersApi:
         async def validation_problem(request: Request, exc: RequestValidationError):
             self.hop("rejected by validation", request)
             errors = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]
-            return problem(422, "the request has invalid fields", errors=errors)
+            return problem_response(422, "the request has invalid fields", errors=errors)
 
         # endregion
 
@@ -262,7 +252,7 @@ class ShopOrdersApi:
             product = self.products.get(body.sku)
             if product is None:
                 error = {"loc": ["body", "sku"], "msg": "no product has this SKU"}
-                return problem(422, "the request has invalid fields", errors=[error])
+                return problem_response(422, "the request has invalid fields", errors=[error])
             created = self.write_order(customer_id, product, body.quantity, request)
             self.hop("committed", request)
             location = {"Location": f"/v1/orders/{created.id}"}

@@ -9,7 +9,6 @@ own, so ticking one skill still shows what the other skills would add.
 """
 
 from collections import Counter
-from http import HTTPStatus
 from typing import Annotated
 
 import chromadb
@@ -18,6 +17,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from backend_skills.problem_details import problem_response
 
 MAX_K = 50  # the most results one page may ask for
 SNIPPET_CHARS = 160
@@ -63,16 +64,6 @@ class SearchAnswer(BaseModel):
 
 
 # endregion
-
-
-def problem(status: int, detail: str, **extra) -> JSONResponse:
-    """An RFC 9457 problem-details response."""
-    body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status}
-    return JSONResponse(
-        {**body, "detail": detail, **extra},
-        status_code=status,
-        media_type="application/problem+json",
-    )
 
 
 class SearchFilterApi:
@@ -143,13 +134,13 @@ class SearchFilterApi:
 
         @app.exception_handler(StarletteHTTPException)
         async def http_problem(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-            return problem(exc.status_code, str(exc.detail))
+            return problem_response(exc.status_code, str(exc.detail))
 
         @app.exception_handler(RequestValidationError)
         async def invalid_problem(_request: Request, exc: RequestValidationError) -> JSONResponse:
             errors = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]
             detail = "; ".join(f"{e['loc'][-1]}: {e['msg']}" for e in errors)
-            return problem(422, detail, errors=errors)
+            return problem_response(422, detail, errors=errors)
 
         @app.get("/search", response_model=SearchAnswer)
         def search(

@@ -69,3 +69,18 @@ def response_body(response: httpx.Response) -> Any:
         return response.json()
     except ValueError:
         return response.text
+
+
+def problem_response(status: int, detail: str, **extra: Any):
+    """An RFC 9457 problem-details response (a FastAPI JSONResponse), as the lessons' apps
+    answer every error: type, title (the status phrase), status, detail and EXTRA members."""
+    from http import HTTPStatus
+
+    from fastapi.responses import JSONResponse  # only the lessons' apps need FastAPI here
+
+    body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status}
+    return JSONResponse(
+        {**body, "detail": detail, **extra},
+        status_code=status,
+        media_type="application/problem+json",
+    )
