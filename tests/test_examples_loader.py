@@ -83,3 +83,15 @@ def test_the_six_python_api_examples_opt_in():
         ("auth-security", "passkeys-webauthn"),
         ("auth-security", "passwords-argon2"),
     } <= set(examples.api_examples())
+
+
+def test_an_example_package_imports_under_its_own_name(course_root, monkeypatch):
+    folder = _make_example(course_root, "skill-d", "ingest", "")
+    (folder / "bsl_test_ingest_pkg").mkdir()
+    (folder / "bsl_test_ingest_pkg" / "__init__.py").write_text("NAME = 'ingest'\n")
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    package = examples.import_example_package("skill-d", "ingest", "bsl_test_ingest_pkg")
+    assert package.NAME == "ingest" and str(folder) in sys.path
+    del sys.modules["bsl_test_ingest_pkg"]
+    with pytest.raises(FileNotFoundError, match="no package 'missing'"):
+        examples.import_example_package("skill-d", "ingest", "missing")

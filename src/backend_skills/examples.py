@@ -20,6 +20,7 @@ tree, so listing the examples imports none of them.
 from __future__ import annotations
 
 import ast
+import importlib
 import importlib.util
 import re
 import sys
@@ -92,6 +93,22 @@ def openapi_examples() -> list[tuple[str, str]]:
     ]
 
 
+def _on_sys_path(folder: Path) -> None:
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+
+
+def import_example_package(skill: str, example: str, package: str) -> ModuleType:
+    """Import an example's own package (``document_ingestion``), its folder on sys.path.
+
+    Its name is unique in the course (lint checks), so it is imported under that name."""
+    folder = example_dir(skill, example)
+    if not (folder / package / "__init__.py").is_file():
+        raise FileNotFoundError(f"no package {package!r} in {folder}")
+    _on_sys_path(folder)
+    return importlib.import_module(package)
+
+
 def load_example_module(skill: str, example: str, module: str = "app") -> ModuleType:
     """Import ``<example>/<module>.py`` once per process, with the example on sys.path."""
     folder = example_dir(skill, example)
@@ -101,8 +118,7 @@ def load_example_module(skill: str, example: str, module: str = "app") -> Module
     name = "bsl_example_" + re.sub(r"\W", "_", f"{skill}__{example}__{module}")
     if name in sys.modules:
         return sys.modules[name]
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
+    _on_sys_path(folder)
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec and spec.loader
     loaded = importlib.util.module_from_spec(spec)
