@@ -1,0 +1,1 @@
+"""Incremental document ingestion into Chroma: chunk, embed what changed, dead-letter failures."""
