@@ -2,13 +2,13 @@
 
 Four tables:
 
-- ``documents(path, content_sha256, ingested_at)``: each document last ingested, with the
-  hash of the bytes it was ingested from;
+- ``documents(path, content_sha256, chunking, ingested_at)``: each document last
+  ingested, with the hash of the bytes and the chunker settings it was ingested with;
 - ``chunks(chunk_id, path, ordinal, content_sha256, start, end, heading)``: the chunks
   of that version, in order, with their offsets in the source;
 - ``dead_letters(path, reason, first_seen, last_seen, attempts)``: documents that failed,
   why, and how many runs have tried them;
-- ``meta(key, value)``: the embedding model and chunking settings the store was built with.
+- ``meta(key, value)``: the embedding model the store was built with.
 
 The pipeline changes a document's rows in one transaction, and only after the vector store
 has taken that document's upserts and deletes: the manifest never claims what the store
@@ -30,6 +30,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
     path TEXT PRIMARY KEY,
     content_sha256 TEXT NOT NULL,
+    chunking TEXT NOT NULL,
     ingested_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS chunks (
@@ -102,6 +103,11 @@ class Manifest:
         """path -> content_sha256 of every document ingested."""
         return dict(self.connection.execute("SELECT path, content_sha256 FROM documents"))
 
+    def versions(self) -> dict[str, tuple[str, str]]:
+        """path -> (content_sha256, chunking) of every document ingested."""
+        rows = self.connection.execute("SELECT path, content_sha256, chunking FROM documents")
+        return {path: (sha, chunking) for path, sha, chunking in rows}
+
     def chunks(self, path: str | None = None) -> list[ChunkRecord]:
         """The chunks of PATH (every chunk when None), by path and ordinal."""
         query = 'SELECT chunk_id, path, ordinal, content_sha256, start, "end", heading FROM chunks'
@@ -130,14 +136,17 @@ class Manifest:
                 sorted(values.items()),
             )
 
-    def record_document(self, path: str, content_sha256: str, chunks: list[ChunkRecord]) -> None:
-        """PATH now holds exactly CHUNKS, ingested from bytes hashing to CONTENT_SHA256."""
+    def record_document(
+        self, path: str, content_sha256: str, chunking: str, chunks: list[ChunkRecord]
+    ) -> None:
+        """PATH now holds exactly CHUNKS, cut with CHUNKING from bytes hashing to the hash."""
         with self.connection:
             self.connection.execute(
-                "INSERT INTO documents (path, content_sha256, ingested_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (path) DO UPDATE SET content_sha256 = excluded.content_sha256, "
+                "INSERT INTO documents (path, content_sha256, chunking, ingested_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET "
+                "content_sha256 = excluded.content_sha256, chunking = excluded.chunking, "
                 "ingested_at = excluded.ingested_at",
-                (path, content_sha256, utc_now()),
+                (path, content_sha256, chunking, utc_now()),
             )
             self.connection.execute("DELETE FROM chunks WHERE path = ?", (path,))
             self.connection.executemany(

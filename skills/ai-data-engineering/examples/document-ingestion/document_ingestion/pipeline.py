@@ -186,7 +186,7 @@ class IngestionPipeline:
     def _ingest(self, documents: list[Document], failures: list) -> IngestReport:
         manifest = self.manifest
         manifest.set_meta({"model": self.model})  # before any vector of this model lands
-        stored = manifest.documents()
+        stored = manifest.versions()
         old_chunks: dict[str, list[ChunkRecord]] = {}
         for record in manifest.chunks():
             old_chunks.setdefault(record.path, []).append(record)
@@ -198,7 +198,6 @@ class IngestionPipeline:
             for record in records
             if record.chunk_id not in in_store
         }
-        rechunk_all = manifest.meta().get("chunking") != self.chunking
         seen = {d.path for d in documents} | {f.path for f in failures}
         counts = Counter()
 
@@ -214,8 +213,8 @@ class IngestionPipeline:
             dead_letters.append(DeadLetter(failure.path, failure.reason))
         waiting = manifest.dead_letters()
         for document in documents:
-            unchanged = stored.get(document.path) == document.content_sha256
-            if unchanged and not rechunk_all and document.path not in incomplete:
+            unchanged = stored.get(document.path) == (document.content_sha256, self.chunking)
+            if unchanged and document.path not in incomplete:
                 counts["documents_unchanged"] += 1
                 if document.path in waiting:  # it failed, then went back to its old bytes
                     manifest.clear_dead_letter(document.path)
@@ -239,7 +238,6 @@ class IngestionPipeline:
         orphans = self.store.ids() - known
         self.store.delete(orphans)
         counts["chunks_deleted"] += len(orphans)
-        manifest.set_meta({"chunking": self.chunking})
         return IngestReport(
             documents_seen=len(documents) + len(failures),
             documents_changed=counts["documents_changed"],
@@ -306,7 +304,9 @@ class IngestionPipeline:
         )
         vanished = set(before) - {record.chunk_id for record in records}
         self.store.delete(vanished)
-        self.manifest.record_document(document.path, document.content_sha256, records)
+        self.manifest.record_document(
+            document.path, document.content_sha256, self.chunking, records
+        )
         in_store.update(records[i].chunk_id for i in new)
         return len(new), len(vanished)
 
