@@ -1,6 +1,6 @@
 """The recursive character splitter written by hand (notebook 05-02).
 
-LangChain's ``RecursiveCharacterTextSplitter`` in about forty lines, on spans (start, end)
+LangChain's ``RecursiveCharacterTextSplitter`` in about fifty lines, on spans (start, end)
 of the source instead of copied strings, so every chunk knows its offsets by construction.
 The notebook checks that it cuts the course's library exactly as LangChain does.
 
