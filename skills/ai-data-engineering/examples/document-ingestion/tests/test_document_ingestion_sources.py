@@ -116,3 +116,11 @@ def test_the_source_folder_must_be_a_folder(tmp_path):
     (tmp_path / "file.md").write_text("# File\n")
     with pytest.raises(ValueError, match="is not a folder"):
         check_source_dir(tmp_path / "file.md")
+
+
+def test_a_plain_text_document_has_no_heading_and_ingests(tmp_path, make_pipeline):
+    (tmp_path / "notes.txt").write_text("Rotate the webhook signing secret every quarter.\n")
+    pipeline = make_pipeline(chunker="heading")
+    assert pipeline.ingest(tmp_path).chunks_embedded == 1
+    (hit,) = pipeline.search("webhook signing secret", k=1)
+    assert (hit.path, hit.heading, hit.start) == ("notes.txt", "", 0)
