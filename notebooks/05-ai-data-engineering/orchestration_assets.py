@@ -9,8 +9,10 @@ Everything the assets touch lives under one work directory, handed to them as a 
   time;
 - ``dagster/``: the Dagster instance (run history, event log, the pickled asset values).
 
-The assets import nothing of the course except its chunker and embedder, which arrive as a
-function call and a resource.
+The assets import nothing of the course but its chunker and the embedder's protocol; the
+embedder itself arrives as a resource. No ``from __future__ import annotations`` here:
+Dagster reads the parameter annotations when it decorates a function, and a ``Config``
+class named by a string is not resolved ("'ChunkSettings' cannot be resolved").
 """
 
 import hashlib
@@ -22,6 +24,7 @@ import dagster as dg
 import numpy as np
 
 from backend_skills.chunking import recursive_chunks
+from backend_skills.embeddings import Embedder
 
 
 # region resources
@@ -80,7 +83,7 @@ def chunks(
 
 
 @dg.asset(description="One unit-length vector per chunk, in the order of the chunks.")
-def embeddings(chunks: list[dict], embedder: dg.ResourceParam[object]) -> np.ndarray:
+def embeddings(chunks: list[dict], embedder: dg.ResourceParam[Embedder]) -> np.ndarray:
     return embedder.embed([row["text"] for row in chunks])
 
 
