@@ -130,6 +130,10 @@ def _no_estimate(nb, path):
     nb.cells[0].source = "# Lesson"
 
 
+def _unparsed_parameter(nb, path):
+    nb.cells[1].source = "X = 1  # a whole number (0 <= X)"
+
+
 @pytest.mark.parametrize(
     "breakage, expected",
     [
@@ -143,6 +147,7 @@ def _no_estimate(nb, path):
         (_untitled_plot, "plot lacks a title, a xaxis title, a yaxis title"),
         (_stale_estimate, "states 90 minutes; the course's rule gives"),
         (_no_estimate, "the first cell must state '**Time:** about N minutes'"),
+        (_unparsed_parameter, "parameter X: papermill cannot parse its line"),
     ],
 )
 def test_each_learner_rule_fires(tmp_path, breakage: Callable, expected: str):

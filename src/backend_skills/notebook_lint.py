@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import copy
 import json
+import logging
 import re
 from pathlib import Path
 
@@ -52,6 +53,8 @@ def lint_notebook(path: Path, out: Collector) -> None:
     tagged = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
     if len(tagged) != 1:
         out.error(path, f"{len(tagged)} cells tagged 'parameters' (want exactly 1)")
+    else:
+        _check_parameters_parse(nbformat.from_dict(tagged[0]), path, out)
     counts = [cell.get("execution_count") for cell in code]
     if counts != list(range(1, len(code) + 1)):
         out.error(path, "stored outputs are not from one top-to-bottom run (run make execute)")
@@ -73,6 +76,37 @@ def lint_notebook(path: Path, out: Collector) -> None:
     _check_exercises(nb, path, out)
     _check_stored_outputs(nb, path, out)
     _check_plots(nb, path, out)
+
+
+def _check_parameters_parse(cell: nbformat.NotebookNode, path: Path, out: Collector) -> None:
+    """Every parameter is one papermill reads: it skips a line it cannot parse (an `=` in
+    the comment, say) with a warning in every run, and lists no such parameter."""
+    from papermill.translators import PythonTranslator
+
+    source = cell.source if isinstance(cell.source, str) else "".join(cell.source)
+    cell = nbformat.v4.new_code_cell(source)
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return  # the stored run's error reports it
+    assigned = [
+        target.id
+        for node in tree.body
+        if isinstance(node, ast.Assign | ast.AnnAssign)
+        for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        if isinstance(target, ast.Name)
+    ]
+    papermill_logger = logging.getLogger("papermill")
+    level, papermill_logger.level = papermill_logger.level, logging.ERROR
+    try:
+        read = {parameter.name for parameter in PythonTranslator.inspect(cell)}
+    finally:
+        papermill_logger.setLevel(level)
+    for name in assigned:
+        if name not in read:
+            out.error(
+                path, f"parameter {name}: papermill cannot parse its line (an '=' in its comment?)"
+            )
 
 
 def _check_time_estimate(nb: nbformat.NotebookNode, path: Path, out: Collector) -> None:
