@@ -10,7 +10,6 @@ have a conftest too, and sys.modules has one slot for the name.
 from __future__ import annotations
 
 import importlib.util
-import ipaddress
 import json
 import shutil
 import socket
@@ -50,34 +49,14 @@ def load_example_module(path: str) -> ModuleType:
 
 
 served_app = load_example_module("tests/served_app.py")
-
-
-def _is_loopback(host: object) -> bool:
-    if host in ("localhost", None):
-        return True
-    try:
-        return ipaddress.ip_address(str(host)).is_loopback
-    except ValueError:
-        return False
+network_guard = load_example_module("tests/network_guard.py")
 
 
 @pytest.fixture(autouse=True)
-def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+def no_network() -> Iterator[None]:
     """Every test runs with connections and name look-ups beyond loopback refused."""
-    connect, getaddrinfo = socket.socket.connect, socket.getaddrinfo
-
-    def guarded_connect(self, address):
-        if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address[0]):
-            raise ConnectionRefusedError(f"test network guard: {address[0]} is not loopback")
-        return connect(self, address)
-
-    def guarded_getaddrinfo(host, *args, **kwargs):
-        if not _is_loopback(host):
-            raise socket.gaierror(f"test network guard: no look-up of {host}")
-        return getaddrinfo(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
-    monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
+    with network_guard.NetworkGuard():
+        yield
 
 
 @pytest.fixture(scope="session")
