@@ -109,47 +109,52 @@ def runs_green(root: Path, notebook: Path, tmp_path: Path) -> None:
 
 @needs_seed
 def test_new_planned_skill_lints_clean_and_runs_green(checkout, tmp_path):
-    result = cli(checkout, "new", "model-serving", "--seed", str(SEED))
+    result = cli(checkout, "new", "databases-timeseries", "--seed", str(SEED))
     assert result.returncode == 0, result.stderr
-    folder = checkout / "skills" / "model-serving"
-    notebook = checkout / "notebooks" / "06-model-serving" / "01-choosing-model-serving.ipynb"
+    folder = checkout / "skills" / "databases-timeseries"
+    notebook = (
+        checkout
+        / "notebooks"
+        / "07-databases-timeseries"
+        / "01-choosing-databases-timeseries.ipynb"
+    )
     assert f"wrote {notebook.relative_to(checkout)}" in result.stdout
 
     # The seed's frontmatter, question and tree; every named reference as a skeleton.
     skill_md = (folder / "SKILL.md").read_text()
     frontmatter = yaml.safe_load(skill_md.split("---")[1])
-    assert frontmatter["description"] == read_seed(SEED, "model-serving").description
-    assert frontmatter["description"].startswith("LLM and ML model deployment")
+    assert frontmatter["description"] == read_seed(SEED, "databases-timeseries").description
+    assert frontmatter["description"].startswith("Time-series database implementation")
     tree = (folder / "decision-tree.yaml").read_text()
-    assert "#   ├─→ LLM (Large Language Model)" in tree
-    assert yaml.safe_load(tree)["question"] == "What are you deploying?"
-    for name in load_course_map().skill("model-serving").references:
+    assert "#   ├─→ ALREADY ON POSTGRESQL" in tree
+    assert yaml.safe_load(tree)["question"] == "What's your primary use case?"
+    for name in load_course_map().skill("databases-timeseries").references:
         assert (folder / "references" / name).read_text().startswith("# ")
         assert f"](references/{name})" in skill_md
-    assert "| ai-chat | primary |" in skill_md  # the course map's frontend mapping
+    assert "| dashboards | primary |" in skill_md  # the course map's frontend mapping
     assert "## NEW SKILL" not in (folder / "init.md").read_text()
     assert "**Component Taxonomy:**" in (folder / "init.md").read_text()
 
     # The course map: every skeleton pending, and the README row says the skill exists.
-    pending = course_yaml(checkout)["skills"]["model-serving"]["pending"]
+    pending = course_yaml(checkout)["skills"]["databases-timeseries"]["pending"]
     assert pending[:3] == ["init.md", "SKILL.md", "decision-tree.yaml"]
-    assert "references/vllm.md" in pending and pending[-1] == "notebooks"
+    assert "references/timescaledb.md" in pending and pending[-1] == "notebooks"
     readme = (checkout / "README.md").read_text()
     assert (
-        "| 06 | model-serving | 2 AI-native | [skills/model-serving]"
-        "(skills/model-serving/SKILL.md) | "
-        "[06-model-serving](notebooks/06-model-serving) |"
+        "| 07 | databases-timeseries | 3 Advanced | [skills/databases-timeseries]"
+        "(skills/databases-timeseries/SKILL.md) | "
+        "[07-databases-timeseries](notebooks/07-databases-timeseries) |"
     ) in readme
-    assert "| 06-model-serving | 1 |" in readme  # the time totals include the series
+    assert "| 07-databases-timeseries | 1 |" in readme  # the time totals include the series
 
     findings = lint_findings(checkout)
-    assert own_errors(findings, "model-serving", "06-model-serving") == []
+    assert own_errors(findings, "databases-timeseries", "07-databases-timeseries") == []
     warned = {f["path"] for f in findings if f["message"].startswith("pending")}
     assert {
-        "skills/model-serving/SKILL.md",
-        "skills/model-serving/init.md",
-        "skills/model-serving/decision-tree.yaml",
-        "skills/model-serving/references/vllm.md",
+        "skills/databases-timeseries/SKILL.md",
+        "skills/databases-timeseries/init.md",
+        "skills/databases-timeseries/decision-tree.yaml",
+        "skills/databases-timeseries/references/timescaledb.md",
         str(notebook.relative_to(checkout)),
     } <= warned
 
@@ -191,6 +196,15 @@ def test_new_skill_is_added_to_course_yaml_and_the_readme(checkout, tmp_path):
     assert yaml.safe_load(skill_md.split("---")[1])["description"].startswith("TODO say what")
     findings = lint_findings(checkout)
     assert own_errors(findings, "demo-skill", "14-demo-skill") == []
+    # What make lint runs over the new files, with the course's ruff settings.
+    shutil.copy(REAL / "pyproject.toml", checkout / "pyproject.toml")
+    ruff = Path(sys.executable).parent / "ruff"
+    written = ["skills/demo-skill", "notebooks/14-demo-skill"]
+    for command in (["check"], ["format", "--check"]):
+        style = subprocess.run(
+            [str(ruff), *command, *written], cwd=checkout, capture_output=True, text=True
+        )
+        assert style.returncode == 0, style.stdout + style.stderr
     assert any(
         f["path"] == "skills/demo-skill/SKILL.md"
         and f["message"] == "pending: looks like a stub: contains 'TODO'"
@@ -231,11 +245,11 @@ def test_new_edits_the_checkouts_course_map_whichever_package_runs(checkout):
     (BACKEND_SKILLS_ROOT), never the real one."""
     real_map = REAL / "src" / "backend_skills" / "course.yaml"
     before = real_map.read_bytes()
-    result = cli(checkout, "new", "model-serving", own_package=False)
+    result = cli(checkout, "new", "databases-timeseries", own_package=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert real_map.read_bytes() == before
-    assert (checkout / "skills" / "model-serving" / "SKILL.md").is_file()
-    assert "pending" in course_yaml(checkout)["skills"]["model-serving"]
+    assert (checkout / "skills" / "databases-timeseries" / "SKILL.md").is_file()
+    assert "pending" in course_yaml(checkout)["skills"]["databases-timeseries"]
 
 
 def test_pending_items_already_listed_are_kept(checkout):
