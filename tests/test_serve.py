@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from backend_skills.serve import ServedApp
+from backend_skills.serve import ServedApp, ServerWatch
 
 
 def test_serves_on_loopback_and_stops():
@@ -27,3 +30,25 @@ def test_serves_on_loopback_and_stops():
 def test_refuses_non_loopback_hosts():
     with pytest.raises(ValueError, match="loopback"):
         ServedApp(FastAPI(), host="0.0.0.0")
+
+
+def test_server_watch_sees_a_running_server_and_its_absence_after_stop():
+    watch = ServerWatch()
+    served = ServedApp(FastAPI()).start()
+    port = served.port
+    left = watch.leftovers()
+    assert f"port {port} listening" in left
+    assert any(line.startswith("thread 'uvicorn'") for line in left)
+    served.stop()
+    assert watch.leftovers() == []
+
+
+def test_server_watch_sees_a_child_process_until_it_is_reaped():
+    watch = ServerWatch()
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        assert any(line.startswith(f"process {child.pid} ") for line in watch.leftovers())
+    finally:
+        child.kill()
+        child.wait()
+    assert watch.leftovers() == []

@@ -1,7 +1,8 @@
 """Serve an ASGI app for real on 127.0.0.1 from a notebook or a test, and stop it after.
 
 The server runs uvicorn in a background thread with its own event loop, so it works inside
-a Jupyter kernel whose main thread already runs a loop.
+a Jupyter kernel whose main thread already runs a loop. `ServerWatch` proves a notebook
+stopped everything it started.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 
+import psutil
 import uvicorn
 
 
@@ -58,3 +60,39 @@ class ServedApp:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+class ServerWatch:
+    """What a notebook started and left running: listening ports, child processes, threads.
+
+    Take one at the start (``watch = ServerWatch()``) and assert at the end that
+    ``watch.leftovers() == []``. The kernel's own sockets (ZeroMQ listens on loopback too)
+    are in the first snapshot, so only what the notebook added counts.
+    """
+
+    def __init__(self) -> None:
+        self.process = psutil.Process()
+        self.ports = self._listening_ports()
+        self.children = {child.pid for child in self.process.children(recursive=True)}
+        self.threads = {thread.ident for thread in threading.enumerate()}
+
+    def _listening_ports(self) -> set[int]:
+        return {
+            connection.laddr.port
+            for connection in self.process.net_connections(kind="inet")
+            if connection.status == psutil.CONN_LISTEN
+        }
+
+    def leftovers(self) -> list[str]:
+        """One line per port, process or thread started since the snapshot and still there."""
+        found = [f"port {port} listening" for port in sorted(self._listening_ports() - self.ports)]
+        for child in self.process.children(recursive=True):
+            if child.pid not in self.children and child.is_running():
+                if child.status() != psutil.STATUS_ZOMBIE:
+                    found.append(f"process {child.pid} ({child.name()}) running")
+        found += [
+            f"thread {thread.name!r} alive"
+            for thread in threading.enumerate()
+            if thread.ident not in self.threads and thread.is_alive()
+        ]
+        return found
