@@ -1,0 +1,1 @@
+"""A model server for the course's own small models: batching, streaming, an OpenAI-style API."""
