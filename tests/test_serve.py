@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
+import threading
 
 import httpx
 import pytest
@@ -52,3 +54,14 @@ def test_server_watch_sees_a_child_process_until_it_is_reaped():
         child.kill()
         child.wait()
     assert watch.leftovers() == []
+
+
+def test_server_watch_leaves_the_event_loops_pooled_workers_to_the_kernel():
+    watch = ServerWatch()
+    loop = asyncio.new_event_loop()  # the kernel's loop stays open, as this one does
+    try:
+        loop.run_until_complete(asyncio.to_thread(sum, [1, 2]))
+        assert any(thread.name.startswith("asyncio_") for thread in threading.enumerate())
+        assert watch.leftovers() == []
+    finally:
+        loop.close()

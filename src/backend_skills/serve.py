@@ -62,6 +62,12 @@ class ServedApp:
         self.stop()
 
 
+# The kernel's event loop keeps its default executor's worker threads (named asyncio_N)
+# for reuse after an `await asyncio.to_thread(...)`: they belong to the kernel, like its own
+# sockets, and end with it.
+KERNEL_LOOP_WORKERS = "asyncio_"
+
+
 class ServerWatch:
     """What a notebook started and left running: listening ports, child processes, threads.
 
@@ -93,6 +99,8 @@ class ServerWatch:
         found += [
             f"thread {thread.name!r} alive"
             for thread in threading.enumerate()
-            if thread.ident not in self.threads and thread.is_alive()
+            if thread.ident not in self.threads
+            and thread.is_alive()
+            and not thread.name.startswith(KERNEL_LOOP_WORKERS)
         ]
         return found
