@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -41,3 +42,68 @@ def no_network() -> Iterator[None]:
     """Every test runs with connections and name look-ups beyond loopback refused."""
     with network_guard.NetworkGuard():
         yield
+
+
+@pytest.fixture(scope="session")
+def model():
+    """The tiny transformer, trained once for the session (about 2 s)."""
+    from inference_server.tiny_transformer import TinyTransformer
+
+    return TinyTransformer.train()
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """wordllama's shipped weights, loaded once, offline."""
+    from inference_server.embeddings import WordLlamaEmbedder
+
+    return WordLlamaEmbedder()
+
+
+def wait_ready(url: str, timeout: float = 120) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while httpx.get(url + "/ready").status_code != 200:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not become ready in {timeout} s")
+        time.sleep(0.02)
+
+
+@pytest.fixture(scope="session")
+def serve(model, embedder):
+    """serve(**settings) -> the URL of a real uvicorn on 127.0.0.1 serving a ready app."""
+    from inference_server.app import Settings, create_app
+
+    servers = []
+
+    def _serve(**settings) -> str:
+        app = create_app(Settings(**settings), model=model, embedder=embedder)
+        server = served_app.LiveServer(app, log_level="warning").start()
+        servers.append(server)
+        wait_ready(server.url)
+        return server.url
+
+    yield _serve
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def start_server() -> Iterator:
+    """start_server(app) -> the URL of a real uvicorn serving APP, stopped after the test."""
+    servers = []
+
+    def _start(app) -> str:
+        servers.append(served_app.LiveServer(app, log_level="warning").start())
+        return servers[-1].url
+
+    yield _start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def server_url(serve) -> str:
+    """One server with default settings for the tests that only read."""
+    return serve()
