@@ -60,8 +60,10 @@ def load_split(seed: int) -> Digits:
 def train_classifier(data: Digits, hidden: int, seed: int) -> MLPClassifier:
     """Two ReLU layers (HIDDEN and HIDDEN // 2 units); a seeded Adam fit takes seconds.
 
-    One BLAS thread: matrices this small gain nothing from two, and on a busy shared
-    machine OpenBLAS's spinning threads made the same fit ten times slower (measured).
+    One BLAS thread: matrices this small gain little from two, and on a busy shared
+    machine OpenBLAS's threads spin waiting for each other: the same fit took several
+    times longer with two threads while other jobs ran. One thread also sums in one
+    order however many cores the machine has.
     """
     model = MLPClassifier(hidden_layer_sizes=(hidden, hidden // 2), max_iter=300, random_state=seed)
     with threadpool_limits(limits=1):
