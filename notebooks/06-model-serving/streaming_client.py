@@ -106,12 +106,29 @@ def chat_body(
     return body
 
 
+def _not_streamed(body: dict[str, Any]) -> dict[str, Any]:
+    plain = {key: value for key, value in body.items() if key != "stream_options"}
+    return plain | {"stream": False}
+
+
 def complete(client: httpx.Client, body: dict[str, Any]) -> dict[str, Any]:
     """BODY's request without streaming: the first choice of the chat.completion."""
-    plain = {key: value for key, value in body.items() if key != "stream_options"}
-    response = client.post(CHAT_PATH, json=plain | {"stream": False})
+    response = client.post(CHAT_PATH, json=_not_streamed(body))
     response.raise_for_status()
     return response.json()["choices"][0]
+
+
+async def concurrent_completions(base_url: str, bodies: list[dict[str, Any]]) -> list[dict]:
+    """The BODIES' requests without streaming, sent all at once: each one's first choice."""
+
+    async def one(client: httpx.AsyncClient, body: dict[str, Any]) -> dict[str, Any]:
+        response = await client.post(CHAT_PATH, json=_not_streamed(body))
+        response.raise_for_status()
+        return response.json()["choices"][0]
+
+    limits = httpx.Limits(max_connections=len(bodies))
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
+        return list(await asyncio.gather(*(one(client, body) for body in bodies)))
 
 
 # region streamed-completion
