@@ -70,10 +70,15 @@ class StreamingChat:
             turn.ttft, turn.finish_reason = result.ttft, result.finish_reason
             turn.tokens_per_second = result.tokens_per_second
             self.messages = [*asked, {"role": "assistant", "content": turn.answer}]
+            # A few tokens can arrive in one network read: too few to time their rate.
+            speed = (
+                f"at {result.tokens_per_second:.0f} tokens/s"
+                if len(result.pieces) >= 8
+                else "(too few to time)"
+            )
             footer.value = (
                 f"<small>first token after {result.ttft * 1000:.0f} ms, "
-                f"{len(result.pieces)} tokens at {result.tokens_per_second:.0f} tokens/s, "
-                f"finish: {result.finish_reason}</small>"
+                f"{len(result.pieces)} tokens {speed}, finish: {result.finish_reason}</small>"
             )
         self.turns.append(turn)
         return turn
