@@ -149,7 +149,8 @@ class FaultInjector:
 # region responses
 async def send_problem(send, scope, status: int, faults: Faults) -> None:
     """An RFC 9457 problem with Retry-After: whole seconds (the standard's form), and the
-    milliseconds in retry-after-ms, the header OpenAI's API sends and its SDK reads first."""
+    milliseconds in retry-after-ms, the header Azure's services send and OpenAI's SDK reads
+    first."""
     title = "Service Unavailable" if status == 503 else "Too Many Requests"
     body = json.dumps(
         {
