@@ -97,6 +97,7 @@ class ChatCompletionRequest(Strict):
     stream_options: StreamOptions | None = None
     n: Literal[1] = 1
     user: str | None = None
+    ignore_eos: bool = False  # vLLM's extension: never stop early (benchmarks, demos)
 
 
 # endregion
@@ -270,7 +271,11 @@ def create_app(
         max_tokens = body.max_completion_tokens or body.max_tokens or max(1, min(64, room))
         try:
             generation = state.engine.submit(
-                prompt_ids, max_tokens, temperature=body.temperature, seed=body.seed
+                prompt_ids,
+                max_tokens,
+                temperature=body.temperature,
+                seed=body.seed,
+                ignore_end_of_text=body.ignore_eos,
             )
         except ValueError as exc:  # empty prompt, or prompt + max_tokens over the context
             raise _bad_request(str(exc)) from None

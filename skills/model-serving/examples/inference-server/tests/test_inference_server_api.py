@@ -113,6 +113,13 @@ def test_the_official_client_streams(server_url):
     assert "".join(pieces) == whole.choices[0].message.content
 
 
+def test_ignore_eos_generates_exactly_max_tokens(server_url):
+    body = chat_body("A vector database", max_tokens=40, ignore_eos=True)
+    answer = httpx.post(server_url + "/v1/chat/completions", json=body).json()
+    assert answer["usage"]["completion_tokens"] == 40
+    assert answer["choices"][0]["finish_reason"] == "length"
+
+
 def test_seeded_sampling_over_http_is_reproducible(server_url):
     body = chat_body(max_tokens=20, temperature=1.0, seed=11)
     first, again = (
