@@ -12,6 +12,10 @@ STAMP     := $(VENV)/.synced-course
 DEV_STAMP := $(VENV)/.synced-dev
 # xdist workers: one per CPU the process may use (2 on the course's CI machine).
 JOBS   ?= auto
+# One BLAS thread per test worker: the workers already fill the cores, and OpenBLAS's
+# threads spin against each other on a busy machine (a numpy model fit measured 59 s with
+# two threads per process against 9.5 s with one, at a load of 9 on 2 cores).
+TEST_ENV := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 # The shipped JupyterLab config: news and update checks off, opens the course map.
 LAB_ENV := JUPYTER_CONFIG_DIR=$(CURDIR)/jupyter JUPYTERLAB_SETTINGS_DIR=$(CURDIR)/jupyter/lab/user-settings
 
@@ -48,18 +52,18 @@ course: $(STAMP)
 # loadgroup keeps each notebook's nbval cells on one worker, in order (see conftest.py) and
 # spreads every other test, the papermill runs included, over all workers.
 test: $(DEV_STAMP)
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
+	$(TEST_ENV) $(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
 
 # Where the suite spends its time: the suite with a junit file, then test-seconds by kind
 # (reported even when a test fails; the target still fails then).
 bench-harness: $(DEV_STAMP)
 	mkdir -p build
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup --junitxml=build/junit.xml; status=$$?; \
+	$(TEST_ENV) $(BIN)/python -m pytest -n $(JOBS) --dist loadgroup --junitxml=build/junit.xml; status=$$?; \
 	  $(BIN)/python -m backend_skills.harness_report build/junit.xml && exit $$status
 
 # The suite without executing notebooks (seconds, for the edit loop).
 test-fast: $(DEV_STAMP)
-	$(BIN)/python -m pytest -n $(JOBS) -m "not notebook"
+	$(TEST_ENV) $(BIN)/python -m pytest -n $(JOBS) -m "not notebook"
 
 # Re-execute every notebook in place from a clean top-to-bottom run (stored outputs = code).
 execute: $(STAMP)
