@@ -103,6 +103,7 @@ class FaultInjector:
         if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
             await self.app(scope, receive, send)
             return
+        arrived = time.perf_counter()
         faults = self.faults  # one consistent set for this request, even if set() runs now
         draw, slow = self.rng.random(), self.rng.random() < faults.slow
         if draw < faults.drops:
@@ -116,32 +117,40 @@ class FaultInjector:
         delay_ms = faults.latency_ms + (faults.slow_ms if slow else 0.0)
         if delay_ms:
             await asyncio.sleep(delay_ms / 1000)
-        status: list[int | None] = [None]
+        retry_count = dict(scope["headers"]).get(b"x-stainless-retry-count")
+        noted = False
+
+        def note(status: int | None) -> None:
+            # Logged before the client can see the outcome: the client may read the log the
+            # moment its answer (or the closed connection) reaches it.
+            nonlocal noted
+            noted = True
+            self.seen.append(
+                Seen(
+                    arrived,
+                    scope["method"],
+                    scope["path"],
+                    fault,
+                    slow,
+                    status,
+                    retry_count.decode() if retry_count else None,
+                )
+            )
 
         async def send_and_note(message) -> None:
             if message["type"] == "http.response.start":
-                status[0] = message["status"]
+                note(message["status"])
             await send(message)
 
         if fault == "drop":
+            note(None)
             await drop_connection(receive, send)
         elif fault in ("error", "rate-limit"):
             await send_problem(send_and_note, scope, 503 if fault == "error" else 429, faults)
         else:
             await self.app(scope, receive, send_and_note)
-        headers = dict(scope["headers"])
-        retry_count = headers.get(b"x-stainless-retry-count")
-        self.seen.append(
-            Seen(
-                time.perf_counter(),
-                scope["method"],
-                scope["path"],
-                fault,
-                slow,
-                status[0],
-                retry_count.decode() if retry_count else None,
-            )
-        )
+        if not noted:  # the app ended without a response
+            note(None)
 
     # endregion
 
