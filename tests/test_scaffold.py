@@ -109,52 +109,56 @@ def runs_green(root: Path, notebook: Path, tmp_path: Path) -> None:
 
 @needs_seed
 def test_new_planned_skill_lints_clean_and_runs_green(checkout, tmp_path):
-    result = cli(checkout, "new", "databases-timeseries", "--seed", str(SEED))
+    result = cli(checkout, "new", "message-queues", "--seed", str(SEED))
     assert result.returncode == 0, result.stderr
-    folder = checkout / "skills" / "databases-timeseries"
+    folder = checkout / "skills" / "message-queues"
     notebook = (
         checkout
         / "notebooks"
-        / "07-databases-timeseries"
-        / "01-choosing-databases-timeseries.ipynb"
+        / "08-message-queues"
+        / "01-choosing-message-queues.ipynb"
     )
     assert f"wrote {notebook.relative_to(checkout)}" in result.stdout
 
     # The seed's frontmatter, question and tree; every named reference as a skeleton.
     skill_md = (folder / "SKILL.md").read_text()
     frontmatter = yaml.safe_load(skill_md.split("---")[1])
-    assert frontmatter["description"] == read_seed(SEED, "databases-timeseries").description
-    assert frontmatter["description"].startswith("Time-series database implementation")
+    assert frontmatter["description"] == read_seed(SEED, "message-queues").description
+    assert frontmatter["description"].startswith("Async communication patterns")
     tree = (folder / "decision-tree.yaml").read_text()
-    assert "#   ├─→ ALREADY ON POSTGRESQL" in tree
-    assert yaml.safe_load(tree)["question"] == "What's your primary use case?"
-    for name in load_course_map().skill("databases-timeseries").references:
+    assert "#   ├─→ EVENT STREAMING / LOG AGGREGATION" in tree
+    assert yaml.safe_load(tree)["question"] == "What's your messaging need?"
+    for name in load_course_map().skill("message-queues").references:
         assert (folder / "references" / name).read_text().startswith("# ")
         assert f"](references/{name})" in skill_md
-    assert "| dashboards | primary |" in skill_md  # the course map's frontend mapping
+    assert "| feedback | primary |" in skill_md  # the course map's frontend mapping
     assert "## NEW SKILL" not in (folder / "init.md").read_text()
     assert "**Component Taxonomy:**" in (folder / "init.md").read_text()
 
     # The course map: every skeleton pending, and the README row says the skill exists.
-    pending = course_yaml(checkout)["skills"]["databases-timeseries"]["pending"]
+    pending = course_yaml(checkout)["skills"]["message-queues"]["pending"]
     assert pending[:3] == ["init.md", "SKILL.md", "decision-tree.yaml"]
-    assert "references/timescaledb.md" in pending and pending[-1] == "notebooks"
+    assert "references/kafka.md" in pending and pending[-1] == "notebooks"
     readme = (checkout / "README.md").read_text()
     assert (
-        "| 07 | databases-timeseries | 3 Advanced | [skills/databases-timeseries]"
-        "(skills/databases-timeseries/SKILL.md) | "
-        "[07-databases-timeseries](notebooks/07-databases-timeseries) |"
+        "| 08 | message-queues | 3 Advanced | [skills/message-queues]"
+        "(skills/message-queues/SKILL.md) | "
+        "[08-message-queues](notebooks/08-message-queues) |"
     ) in readme
-    assert "| 07-databases-timeseries | 1 |" in readme  # the time totals include the series
+    assert "| 08-message-queues | 1 |" in readme  # the time totals include the series
+    start_here = nbformat.read(checkout / "notebooks" / "00-start-here.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") for c in start_here.cells for o in c.get("outputs", []))
+    built = next(line for line in printed.splitlines() if "built so far: " in line)
+    assert built.endswith(", message-queues")  # 00 was re-run: its stored map names the series
 
     findings = lint_findings(checkout)
-    assert own_errors(findings, "databases-timeseries", "07-databases-timeseries") == []
+    assert own_errors(findings, "message-queues", "08-message-queues") == []
     warned = {f["path"] for f in findings if f["message"].startswith("pending")}
     assert {
-        "skills/databases-timeseries/SKILL.md",
-        "skills/databases-timeseries/init.md",
-        "skills/databases-timeseries/decision-tree.yaml",
-        "skills/databases-timeseries/references/timescaledb.md",
+        "skills/message-queues/SKILL.md",
+        "skills/message-queues/init.md",
+        "skills/message-queues/decision-tree.yaml",
+        "skills/message-queues/references/kafka.md",
         str(notebook.relative_to(checkout)),
     } <= warned
 
@@ -168,7 +172,7 @@ def test_new_planned_skill_lints_clean_and_runs_green(checkout, tmp_path):
 
 def test_new_skill_is_added_to_course_yaml_and_the_readme(checkout, tmp_path):
     purpose = "Demonstrations: of the scaffold"  # ': ' needs quoting in YAML
-    result = cli(checkout, "new", "demo-skill", "--phase", "2", "--purpose", purpose)
+    result = cli(checkout, "new", "demo-skill", "--purpose", purpose)
     assert result.returncode == 0, result.stderr
     raw = course_yaml(checkout)
     # 13 is DESIGN.md's capstones: the next free number is 14.
@@ -177,7 +181,8 @@ def test_new_skill_is_added_to_course_yaml_and_the_readme(checkout, tmp_path):
         "purpose": purpose,
         "pending": ["init.md", "SKILL.md", "decision-tree.yaml", "notebooks"],
     }
-    phase = next(p for p in raw["phases"] if p["name"] == "Phase 2: AI-Native")
+    # The last phase by default, so notebook numbers still follow the phases (00 checks it).
+    phase = next(p for p in raw["phases"] if p["name"] == "Phase 4: Specialized")
     assert phase["skills"][-1] == "demo-skill"
     assert (
         "# Frontend skill -> backend skills"
@@ -186,7 +191,7 @@ def test_new_skill_is_added_to_course_yaml_and_the_readme(checkout, tmp_path):
 
     lines = (checkout / "README.md").read_text().splitlines()
     row = lines.index(
-        "| 14 | demo-skill | 2 AI-native | [skills/demo-skill](skills/demo-skill/SKILL.md) "
+        "| 14 | demo-skill | 4 Specialized | [skills/demo-skill](skills/demo-skill/SKILL.md) "
         "| [14-demo-skill](notebooks/14-demo-skill) |"
     )
     assert lines[row - 1].startswith("| 13 | capstones |")
@@ -245,11 +250,11 @@ def test_new_edits_the_checkouts_course_map_whichever_package_runs(checkout):
     (BACKEND_SKILLS_ROOT), never the real one."""
     real_map = REAL / "src" / "backend_skills" / "course.yaml"
     before = real_map.read_bytes()
-    result = cli(checkout, "new", "databases-timeseries", own_package=False)
+    result = cli(checkout, "new", "message-queues", own_package=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert real_map.read_bytes() == before
-    assert (checkout / "skills" / "databases-timeseries" / "SKILL.md").is_file()
-    assert "pending" in course_yaml(checkout)["skills"]["databases-timeseries"]
+    assert (checkout / "skills" / "message-queues" / "SKILL.md").is_file()
+    assert "pending" in course_yaml(checkout)["skills"]["message-queues"]
 
 
 def test_pending_items_already_listed_are_kept(checkout):

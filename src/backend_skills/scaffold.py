@@ -15,7 +15,8 @@ What it makes, each from a template in ``templates/``:
 - the course map: a course.yaml entry when the skill is new (the next free number, the
   phase given or the last one), and the skill's ``pending`` list, which names every
   skeleton made (``notebooks`` for the series); the README course-map row and the time
-  totals.
+  totals, with ``notebooks/00-start-here.ipynb`` re-executed (its stored course map names
+  the series).
 
 So lint passes with no error straight away, and reports each skeleton as a pending warning
 until it is written (a stub marker or too few lines) and taken off the pending list.
@@ -167,19 +168,28 @@ def new_skill(
     _set_pending(course_yaml, name, pending)
     written.append(course_yaml)
     if execute:
-        from backend_skills.runner import execute_in_place
-
-        try:
-            execute_in_place(notebook)
-        except Exception as exc:  # the kernel's error, whatever it is, in one line
-            name = getattr(exc, "ename", type(exc).__name__)
-            value = getattr(exc, "evalue", str(exc).splitlines()[0] if str(exc) else "")
-            raise NotebookFailed(f"{shown_path(notebook)} did not run: {name}: {value}") from None
+        _execute(notebook)
     from backend_skills import estimates
 
     estimates.write_stated_minutes(notebook)
     written += _update_readme(load_course_map().skill(name))
+    start_here = notebooks_dir() / "00-start-here.ipynb"
+    if execute and start_here in written:
+        # Its stored course map and time totals now name the new series: re-run it, or
+        # nbval fails on the outputs it kept.
+        _execute(start_here)
     return written
+
+
+def _execute(notebook: Path) -> None:
+    from backend_skills.runner import execute_in_place
+
+    try:
+        execute_in_place(notebook)
+    except Exception as exc:  # the kernel's error, whatever it is, in one line
+        name = getattr(exc, "ename", type(exc).__name__)
+        value = getattr(exc, "evalue", str(exc).splitlines()[0] if str(exc) else "")
+        raise NotebookFailed(f"{shown_path(notebook)} did not run: {name}: {value}") from None
 
 
 def _phase(course, phase: str | None) -> str:
