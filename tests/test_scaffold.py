@@ -112,12 +112,7 @@ def test_new_planned_skill_lints_clean_and_runs_green(checkout, tmp_path):
     result = cli(checkout, "new", "message-queues", "--seed", str(SEED))
     assert result.returncode == 0, result.stderr
     folder = checkout / "skills" / "message-queues"
-    notebook = (
-        checkout
-        / "notebooks"
-        / "08-message-queues"
-        / "01-choosing-message-queues.ipynb"
-    )
+    notebook = checkout / "notebooks" / "08-message-queues" / "01-choosing-message-queues.ipynb"
     assert f"wrote {notebook.relative_to(checkout)}" in result.stdout
 
     # The seed's frontmatter, question and tree; every named reference as a skeleton.
