@@ -46,7 +46,7 @@ def no_network() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def model():
-    """The tiny transformer, trained once for the session (about 2 s)."""
+    """The tiny transformer, trained once for the session (a few seconds)."""
     from inference_server.tiny_transformer import TinyTransformer
 
     return TinyTransformer.train()

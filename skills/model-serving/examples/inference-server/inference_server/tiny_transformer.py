@@ -149,14 +149,14 @@ class TinyTransformer:
         self.d_model = hd * (2 + heads)
         token, position = slice(0, hd), slice(hd, 2 * hd)
         # Token embeddings: fixed random vectors, one row per word.
-        self.token_embedding = np.zeros((self.vocab_size, self.d_model), np.float32)
+        self.token_embedding = np.zeros((self.vocab_size, self.d_model), np.float64)
         self.token_embedding[:, token] = rng.standard_normal((self.vocab_size, hd))
         # Position embeddings: cos/sin pairs at K = head_dim/2 frequencies pi(k+1/2)/K. Their dot
         # product p_t . p_s is K when t == s and exactly 0 for any other gap below 2K (-K at 2K).
         pairs = hd // 2
         freqs = np.pi * (np.arange(pairs) + 0.5) / pairs
         angles = np.arange(self.context_length)[:, None] * freqs[None, :]
-        self.position_embedding = np.zeros((self.context_length, self.d_model), np.float32)
+        self.position_embedding = np.zeros((self.context_length, self.d_model), np.float64)
         self.position_embedding[:, position] = np.concatenate(
             [np.cos(angles), np.sin(angles)], axis=1
         )
@@ -164,10 +164,10 @@ class TinyTransformer:
         # q_t . k_s = sharpness * K * [s == t-h-1]; after /sqrt(head_dim) the softmax is one-hot
         # to float32 precision (the other weights are about e^-20 each).
         sharpness = 20.0 * np.sqrt(hd) / pairs
-        self.w_query = np.zeros((self.d_model, heads * hd), np.float32)
-        self.w_key = np.zeros((self.d_model, heads * hd), np.float32)
-        self.w_value = np.zeros((self.d_model, heads * hd), np.float32)
-        self.w_out = np.zeros((heads * hd, self.d_model), np.float32)
+        self.w_query = np.zeros((self.d_model, heads * hd), np.float64)
+        self.w_key = np.zeros((self.d_model, heads * hd), np.float64)
+        self.w_value = np.zeros((self.d_model, heads * hd), np.float64)
+        self.w_out = np.zeros((heads * hd, self.d_model), np.float64)
         for head in range(heads):
             cols = slice(head * hd, (head + 1) * hd)
             offset = head + 1
@@ -181,11 +181,11 @@ class TinyTransformer:
             self.w_out[cols, slot : slot + hd] = np.eye(hd)  # each head writes its own slot
         # MLP first layer: frozen random ReLU features of the words in the residual stream.
         self.w_mlp = (rng.standard_normal((self.d_model, self.mlp_hidden)) / np.sqrt(hd)).astype(
-            np.float32
+            np.float64
         )
         self.w_mlp[position] = 0.0  # position is not a feature: the same words, the same guess
         # A negative bias makes each unit fire for few word combinations: sparse conjunctions.
-        self.b_mlp = np.full(self.mlp_hidden, -1.5, np.float32)
+        self.b_mlp = np.full(self.mlp_hidden, -1.5, np.float64)
 
     # endregion
 
@@ -217,7 +217,7 @@ class TinyTransformer:
         """What the output layer reads: the normed residual stream, the MLP units, a bias 1."""
         normed = _layer_norm(residual)
         hidden = np.maximum(normed @ self.w_mlp + self.b_mlp, 0.0)
-        ones = np.ones((*residual.shape[:-1], 1), np.float32)
+        ones = np.ones((*residual.shape[:-1], 1), residual.dtype)
         return np.concatenate([normed, hidden, ones], axis=-1)
 
     def _block(self, token_ids: Sequence[int] | np.ndarray) -> np.ndarray:
@@ -260,7 +260,7 @@ class TinyTransformer:
             [self._embed(ids, c.length) for c, ids in zip(caches, chunks, strict=True)]
         )
         q, k, v = (self._split_heads(x @ w) for w in (self.w_query, self.w_key, self.w_value))
-        heads = np.empty((self.n_heads, len(x), self.head_dim), np.float32)
+        heads = np.empty((self.n_heads, len(x), self.head_dim), x.dtype)
         row = 0
         for cache, ids in zip(caches, chunks, strict=True):
             rows, end = slice(row, row + len(ids)), cache.length + len(ids)
@@ -316,8 +316,26 @@ class TinyTransformer:
         with threadpool_limits(limits=1, user_api="blas"):
             model._fit_token_embeddings(np.asarray(stream))
             model._fit_output_layer(np.asarray(stream), ridge)
+        model._store_as_float32()
         model.training_seconds = time.perf_counter() - started
         return model
+
+    def _store_as_float32(self) -> None:
+        """Serve in float32, fitted in float64: the fit amplifies rounding (float32 features
+        through an 897-wide solve gave another model under another CPU's BLAS kernels, and so
+        other greedy text); in float64 the weights agree to far below float32's precision."""
+        for name in (
+            "token_embedding",
+            "position_embedding",
+            "w_query",
+            "w_key",
+            "w_value",
+            "w_out",
+            "w_mlp",
+            "b_mlp",
+            "output_weights",
+        ):
+            setattr(self, name, getattr(self, name).astype(np.float32))
 
     def _fit_output_layer(self, stream: np.ndarray, ridge: float) -> None:
         """Ridge least squares: W = (F^T F + ridge I)^-1 F^T Y, Y the one-hot next tokens.
@@ -326,8 +344,8 @@ class TinyTransformer:
         (consecutive windows overlap by ``n_heads`` so every target has its full context).
         """
         width = self.d_model + self.mlp_hidden + 1
-        gram = np.zeros((width, width), np.float32)
-        feature_by_target = np.zeros((self.vocab_size, width), np.float32)
+        gram = np.zeros((width, width), np.float64)
+        feature_by_target = np.zeros((self.vocab_size, width), np.float64)
         # Windows of context_length tokens; consecutive ones overlap by n_heads so that every
         # target but the stream's first few has its full context, and those few are dropped.
         step, length = self.context_length - self.n_heads, self.context_length
@@ -340,7 +358,7 @@ class TinyTransformer:
             target = windows[:, 1 + self.n_heads :].reshape(-1)
             gram += feats.T @ feats
             one_hot = scipy.sparse.csr_matrix(
-                (np.ones(len(target), np.float32), (target, np.arange(len(target)))),
+                (np.ones(len(target), np.float64), (target, np.arange(len(target)))),
                 shape=(self.vocab_size, len(target)),
             )
             feature_by_target += one_hot @ feats  # row v: the sum of features where v comes next
@@ -348,7 +366,7 @@ class TinyTransformer:
         weights = np.linalg.solve(gram, feature_by_target.T)
         # Least squares against one-hot targets estimates probabilities (scores near 0..1);
         # scaling them makes a softmax over them about as peaked as the data's next words.
-        self.output_weights = (LOGIT_SCALE * weights).astype(np.float32)
+        self.output_weights = LOGIT_SCALE * weights
 
     def _fit_token_embeddings(self, stream: np.ndarray) -> None:
         """Word vectors in closed form: the top singular vectors of log(1 + next-word counts).
@@ -357,12 +375,15 @@ class TinyTransformer:
         generalise across them; a random part keeps every word distinct.
         """
         counts = scipy.sparse.csr_matrix(
-            (np.ones(len(stream) - 1, np.float32), (stream[:-1], stream[1:])),
+            (np.ones(len(stream) - 1, np.float64), (stream[:-1], stream[1:])),
             shape=(self.vocab_size, self.vocab_size),
         )
         counts.sum_duplicates()
         counts.data = np.log1p(counts.data)
         left, singular, _ = svds(counts, k=self.head_dim, random_state=0)
+        # A singular vector's sign is arbitrary, and ARPACK's pick of it follows the rounding
+        # of the CPU's BLAS kernels: fix it (largest component positive), as svd_flip does.
+        left *= np.sign(left[np.abs(left).argmax(axis=0), np.arange(left.shape[1])])
         vectors = left * np.sqrt(singular)
         vectors *= np.sqrt(self.head_dim) / (np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-6)
         random_part = self.token_embedding[:, : self.head_dim]

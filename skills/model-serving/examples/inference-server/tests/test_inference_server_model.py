@@ -3,6 +3,11 @@ and requests checked before any work."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from inference_server.tiny_transformer import (
@@ -12,6 +17,7 @@ from inference_server.tiny_transformer import (
     tokenize,
 )
 
+EXAMPLE = Path(__file__).resolve().parents[1]
 PROMPTS = ["A vector database", "Use a connection pool", "Refresh tokens", "The index"]
 
 
@@ -19,6 +25,25 @@ def test_training_is_deterministic(model):
     again = TinyTransformer.train()
     assert again.vocabulary == model.vocabulary
     np.testing.assert_array_equal(again.output_weights, model.output_weights)
+
+
+def test_training_gives_the_same_model_under_other_blas_kernels(model, tmp_path):
+    """Another CPU runs other BLAS kernels, which round differently: the fit must not turn
+    that into another model (it did, through the arbitrary signs of the SVD's vectors), or
+    a notebook's stored text would differ on the next machine. OpenBLAS picks its kernels by
+    OPENBLAS_CORETYPE, so Sandy Bridge's stand in for another CPU's."""
+    script = (
+        "import sys, numpy as np; from inference_server.tiny_transformer import TinyTransformer;"
+        "m = TinyTransformer.train();"
+        "np.savez(sys.argv[1], embedding=m.token_embedding, output=m.output_weights)"
+    )
+    env = {**os.environ, "OPENBLAS_CORETYPE": "Sandybridge", "OPENBLAS_NUM_THREADS": "1"}
+    env["PYTHONPATH"] = os.pathsep.join([str(EXAMPLE), env.get("PYTHONPATH", "")])
+    saved = tmp_path / "other.npz"
+    subprocess.run([sys.executable, "-c", script, saved], env=env, check=True, timeout=300)
+    other = np.load(saved)
+    np.testing.assert_allclose(other["embedding"], model.token_embedding, atol=1e-5)
+    np.testing.assert_allclose(other["output"], model.output_weights, atol=1e-5)
 
 
 def test_the_model_learned_the_corpus(model):
