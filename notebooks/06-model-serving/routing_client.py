@@ -207,8 +207,13 @@ class Router:
 
 
 def describe_error(exc: BaseException) -> str:
+    """A status code, or the transport error's name; both ways a dropped connection shows."""
     if isinstance(exc, httpx.HTTPStatusError):
         return str(exc.response.status_code)
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
+        # A server that closes with no response: httpx sees the close (RemoteProtocolError),
+        # or a reset (ReadError) when the close came before the server read all the request.
+        return "connection dropped"
     return type(exc).__name__
 
 
