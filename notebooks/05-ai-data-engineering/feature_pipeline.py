@@ -19,19 +19,6 @@ FEATURES = ["logins_7d", "logins_30d", "tickets_30d", "days_since_last_login"]
 LABEL_HORIZON_DAYS = 30  # "churned within 30 days after the prediction time"
 
 
-def connect() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB that never downloads or loads an extension by itself.
-
-    The progress bar is off: in a notebook it is a widget that appears only when a query
-    runs longer than two seconds, which would change the stored outputs on a busy machine.
-    """
-    con = duckdb.connect(
-        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
-    )
-    con.execute("SET enable_progress_bar = false")  # a per-connection setting
-    return con
-
-
 # region activity-features
 ACTIVITY_FEATURES = """
 CREATE OR REPLACE TABLE activity_features AS

@@ -138,9 +138,9 @@ def check_lab_config(root: Path) -> Check:
 def check_duckdb_offline() -> Check:
     import duckdb
 
-    connection = duckdb.connect(
-        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
-    )
+    from backend_skills.offline_duckdb import connect
+
+    connection = connect()
     value = connection.execute("SELECT current_setting('autoinstall_known_extensions')").fetchall()[
         0
     ][0]
