@@ -164,3 +164,26 @@ def test_checking_parameters_stops_at_the_first_notebook_that_rejects_one(tmp_pa
     bad = check_parameters([first, other, last], build, {"SIZE_MB": 0})
     assert len(bad) == 1 and bad[0].error_name == "ParameterError"
     assert "SIZE_MB" in bad[0].error
+
+
+def test_the_kernel_talks_over_unix_sockets_so_no_port_race_can_kill_it(tmp_path):
+    # Over TCP, jupyter_client picks each channel's port by binding and releasing it; in a
+    # parallel suite a notebook's server could take one first and the kernel died at start.
+    kernel = CourseKernel(tmp_path / "guard", tmp_path)
+    try:
+        ran = run_until_validated(
+            notebook(tmp_path / "n.ipynb", "assert SIZE_MB == 2"),
+            tmp_path / "o.ipynb",
+            {"SIZE_MB": 2},
+            kernel=kernel,
+        )
+        assert ran.ok, ran.error
+        info = kernel.manager.get_connection_info()
+        assert info["transport"] == "ipc", info["transport"]
+        names = ("shell", "iopub", "stdin", "control", "hb")
+        channels = [f"{info['ip']}-{info[f'{name}_port']}" for name in names]
+        assert all(Path(path).is_socket() for path in channels), channels
+        assert max(len(path.encode()) for path in channels) <= 107  # sun_path's limit
+    finally:
+        kernel.close()
+    assert not any(Path(path).exists() for path in channels)  # its socket folder removed
