@@ -2,7 +2,8 @@
 
 Every kernel that nbval or papermill starts during the run loads the network guard (an
 IPython start-up file), so a notebook that connects beyond 127.0.0.1 fails. Attempts a
-library swallowed are in the guard's log, and fail the session at the end.
+library swallowed are in the guard's log, and fail the session at the end. Every kernel
+talks over Unix sockets (backend_skills.unix_socket_kernel), so no port race kills one.
 
 Scheduling (`make test` runs `pytest -n JOBS --dist loadgroup`): nbval runs a notebook's
 cells in order in one kernel, so all cells of a notebook must go to one xdist worker, in
@@ -37,6 +38,12 @@ def pytest_configure(config):
     if not _GUARD:
         _GUARD.update(netguard.kernel_environment())
         os.environ.update(_GUARD)
+    # nbval's kernels on Unix sockets, as papermill's are (unix_socket_kernel.py says why).
+    import nbval.kernel
+
+    from backend_skills.unix_socket_kernel import UnixSocketKernelManager
+
+    nbval.kernel.KernelManager = UnixSocketKernelManager
 
 
 @pytest.hookimpl(tryfirst=True)

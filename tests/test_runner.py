@@ -187,3 +187,11 @@ def test_the_kernel_talks_over_unix_sockets_so_no_port_race_can_kill_it(tmp_path
     finally:
         kernel.close()
     assert not any(Path(path).exists() for path in channels)  # its socket folder removed
+
+
+def test_nbval_starts_its_kernels_on_unix_sockets_too():
+    import nbval.kernel
+
+    from backend_skills.unix_socket_kernel import UnixSocketKernelManager
+
+    assert nbval.kernel.KernelManager is UnixSocketKernelManager  # set by conftest.py

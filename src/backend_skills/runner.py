@@ -14,8 +14,6 @@ import ast
 import html
 import json
 import os
-import shutil
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -97,22 +95,14 @@ class CourseKernel:
     """
 
     def __init__(self, guard_dir: Path, cwd: Path, env: dict[str, str] | None = None) -> None:
-        from jupyter_client.manager import KernelManager
+        from backend_skills.unix_socket_kernel import UnixSocketKernelManager
 
         self.guard = netguard.kernel_environment(guard_dir)
         self._clients: list = []
-        # The kernel's five channels are Unix sockets in a folder of its own, not TCP ports:
-        # jupyter_client picks a free port by binding and releasing it, and in a parallel
-        # suite another kernel or a notebook's server can take it before the kernel binds,
-        # which kills the kernel before it answers ("Kernel died before replying to
-        # kernel_info"). A short absolute path: a socket's path is limited to 107 bytes.
-        self._sockets = Path(tempfile.mkdtemp(prefix="bsl-kernel-"))
-        self.manager = KernelManager(
+        self.manager = UnixSocketKernelManager(
             kernel_name="python3",
             # nbclient drives kernels with asyncio clients; the manager itself stays blocking.
             client_class="jupyter_client.asynchronous.AsyncKernelClient",
-            transport="ipc",
-            ip=str(self._sockets / "channel"),
         )
         self.manager.client = self._client  # papermill makes its client through the manager
         self.manager.start_kernel(
@@ -143,7 +133,6 @@ class CourseKernel:
             client.stop_channels()
         if self.manager.has_kernel:
             self.manager.shutdown_kernel(now=True)
-        shutil.rmtree(self._sockets, ignore_errors=True)
         return peak
 
 
