@@ -4,4 +4,4 @@
 
 # %% Exercise 1
 # Exercise 1: walk the tree to a recommendation
-recommendation = walker.reset().walk(decision_path).recommendation
+recommendation = DecisionTreeWalker(tree).choose("Already on PostgreSQL").recommendation
