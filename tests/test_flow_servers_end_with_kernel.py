@@ -16,6 +16,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 
 from backend_skills import netguard
@@ -80,6 +81,8 @@ def test_served_app_keeps_running_after_run_all_and_stops_with_the_kernel(monkey
         assert port in listening_ports(pid)
         assert threads > 1  # the kernel's main thread and at least uvicorn's
         assert not refuses(port)
-        client.km.shutdown_kernel(now=False)  # what "Shut Down Kernel" asks for
-    assert not Path(f"/proc/{pid}").exists(), "the kernel process is gone"
-    assert refuses(port), "nothing listens on the served port any more"
+        # What "Shut Down Kernel" asks for. nbclient's manager is asynchronous: a bare call
+        # only made a coroutine, and the context's exit killed the kernel instead.
+        run_sync(client.km.shutdown_kernel)(now=False)
+        assert not Path(f"/proc/{pid}").exists(), "the kernel process is gone"
+        assert refuses(port), "nothing listens on the served port any more"
